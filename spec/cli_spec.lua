@@ -1,0 +1,180 @@
+-- The meshlua command line follows the standalone lua interpreter (lua.c):
+-- options, the arg table, stdin scripts, error format and exit status.
+local process = require("process")
+
+local function script_file(text)
+  return process.temp_file(text)
+end
+
+describe("the command line", function()
+  it("runs -e statements and prints with print", function()
+    local r = process.meshlua({ "-e", "print(1+1)" })
+    assert.are.equal("2\n", r.stdout)
+    assert.are.equal(0, r.code)
+  end)
+
+  it("runs several -e and -l options in command-line order", function()
+    local r = process.meshlua({ "-e", "x = 1", "-l", "cjson", "-e", "print(x, type(cjson.encode))" })
+    assert.are.equal("1\tfunction\n", r.stdout)
+  end)
+
+  it("accepts the statement glued to -e", function()
+    assert.are.equal("7\n", process.meshlua({ "-eprint(7)" }).stdout)
+  end)
+
+  it("stores -l g=mod under the global g", function()
+    local r = process.meshlua({ "-l", "json=cjson", "-e", "print(json.encode({1,2}))" })
+    assert.are.equal("[1,2]\n", r.stdout)
+  end)
+
+  it("runs stdin as a script with '-' and passes the arguments", function()
+    local r = process.meshlua({ "-", "a", "b" }, { stdin = "print(#arg)\n" })
+    assert.are.equal("2\n", r.stdout)
+    assert.are.equal(0, r.code)
+  end)
+
+  it("builds arg as lua.c does: script at 0, arguments after, interpreter and options before", function()
+    local path = script_file("print(arg[-3], arg[-2], arg[-1], arg[0], arg[1], arg[2], #arg, ...)\n")
+    local r = process.meshlua({ "-e", "x=1", path, "one", "two" })
+    os.remove(path)
+    local expected = table.concat({ process.bin, "-e", "x=1", path, "one", "two", "2", "one", "two" }, "\t")
+    assert.are.equal(expected .. "\n", r.stdout)
+  end)
+
+  it("gives the program as arg[0] and the options as arguments when there is no script", function()
+    local r = process.meshlua({ "-e", "print(arg[0], arg[1], arg[2], #arg)" })
+    assert.are.equal(process.bin .. "\t-e\tprint(arg[0], arg[1], arg[2], #arg)\t2\n", r.stdout)
+  end)
+
+  it("skips a #! first line", function()
+    local path = script_file("#!/usr/bin/env meshlua\nprint('ran')\n")
+    local r = process.meshlua({ path })
+    os.remove(path)
+    assert.are.equal("ran\n", r.stdout)
+    assert.are.equal(0, r.code)
+  end)
+
+  it("reports a runtime error as 'meshlua: file:line: message' with a traceback and exits 1", function()
+    local path = script_file("local x = 1\nerror('boom')\n")
+    local r = process.meshlua({ path })
+    os.remove(path)
+    assert.are.equal(1, r.code)
+    assert.are.equal("", r.stdout)
+    local first = r.stderr:match("^[^\n]*")
+    assert.are.equal("meshlua: " .. path .. ":2: boom", first)
+    assert.truthy(r.stderr:find("\nstack traceback:\n", 1, true))
+    assert.truthy(r.stderr:find(path .. ":2: in main chunk", 1, true))
+  end)
+
+  it("reports a syntax error with its place and exits 1", function()
+    local path = script_file("local = 1\n")
+    local r = process.meshlua({ path })
+    os.remove(path)
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stderr:find("^meshlua: " .. path:gsub("%p", "%%%0") .. ":1: "))
+  end)
+
+  it("reports a missing script and exits 1", function()
+    local r = process.meshlua({ "/nonexistent/script.lua" })
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stderr:find("meshlua: cannot open /nonexistent/script.lua", 1, true))
+  end)
+
+  it("stops at the first failing -e with status 1", function()
+    local r = process.meshlua({ "-e", "error('first')", "-e", "print('never')" })
+    assert.are.equal(1, r.code)
+    assert.are.equal("", r.stdout)
+    assert.truthy(r.stderr:find("^meshlua: %(command line%):1: first\n"))
+  end)
+
+  it("prints an error object through its __tostring", function()
+    local r = process.meshlua({ "-e", "error(setmetatable({}, {__tostring = function() return 'custom' end}))" })
+    assert.are.equal(1, r.code)
+    assert.are.equal("meshlua: custom\n", r.stderr)
+  end)
+
+  it("passes os.exit's status through", function()
+    assert.are.equal(3, process.meshlua({ "-e", "os.exit(3)" }).code)
+    assert.are.equal(0, process.meshlua({ "-e", "os.exit(true, true)" }).code)
+  end)
+
+  it("prints the version with -v", function()
+    local r = process.meshlua({ "-v" })
+    assert.are.equal(0, r.code)
+    assert.truthy(r.stdout:match("^meshlua %d+%.%d+%.%d+ %(Lua 5%.4%.%d+%)\n$"))
+  end)
+
+  it("explains every option with --help and -h", function()
+    for _, flag in ipairs({ "--help", "-h" }) do
+      local r = process.meshlua({ flag })
+      assert.are.equal(0, r.code)
+      assert.truthy(r.stdout:find("usage: meshlua [options] [script [args]]", 1, true))
+      for _, option in ipairs({ "-e stat", "-i ", "-l mod", "-l g=mod", "-v ", "-E ", "-W ", "--  ", "-  " }) do
+        assert.truthy(r.stdout:find("\n  " .. option, 1, true), "help lacks " .. option)
+      end
+      assert.truthy(r.stdout:find("MESHLUA_PATH", 1, true))
+    end
+  end)
+
+  it("rejects an unknown option with the usage on stderr and status 1", function()
+    local r = process.meshlua({ "-x" })
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stderr:find("^meshlua: unrecognized option '%-x'\nusage: meshlua"))
+  end)
+
+  it("rejects -e without its statement", function()
+    local r = process.meshlua({ "-e" })
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stderr:find("^meshlua: '%-e' needs argument"))
+  end)
+
+  it("treats everything after -- as the script and its arguments", function()
+    local path = script_file("print(...)\n")
+    local r = process.meshlua({ "--", path, "-e", "x" })
+    os.remove(path)
+    assert.are.equal("-e\tx\n", r.stdout)
+  end)
+
+  it("runs the REPL after the script with -i, reading the rest from stdin", function()
+    local path = script_file("greeting = 'hi'\n")
+    local r = process.meshlua({ "-i", path }, { stdin = "greeting .. '!'\n" })
+    os.remove(path)
+    assert.are.equal(0, r.code)
+    assert.truthy(r.stdout:find("hi!\n", 1, true))
+  end)
+
+  it("loads lua-cjson in every script, whatever LUA_CPATH says", function()
+    local r = process.meshlua({ "-e", "print(require('cjson').encode({a = 1}))" },
+      { env = { LUA_CPATH = "/nowhere/?.so" } })
+    assert.are.equal('{"a":1}\n', r.stdout)
+  end)
+
+  it("ignores LUA_PATH with -E", function()
+    local dir = process.temp_dir()
+    local f = assert(io.open(dir .. "/shadow.lua", "w"))
+    f:write("return 'from LUA_PATH'\n")
+    f:close()
+    local env = { LUA_PATH = dir .. "/?.lua;;" }
+    assert.are.equal("from LUA_PATH\n",
+      process.meshlua({ "-e", "print((require('shadow')))" }, { env = env }).stdout)
+    local r = process.meshlua({ "-E", "-e", "print(pcall(require, 'shadow'))" }, { env = env })
+    process.remove_tree(dir)
+    assert.truthy(r.stdout:find("^false\tmodule 'shadow' not found"))
+  end)
+
+  it("turns warnings on with -W", function()
+    local r = process.meshlua({ "-W", "-e", "warn('careful')" })
+    assert.are.equal("Lua warning: careful\n", r.stderr)
+    assert.are.equal("", process.meshlua({ "-e", "warn('careful')" }).stderr)
+  end)
+
+  it("runs a script given by a relative path from any directory", function()
+    local dir = process.temp_dir()
+    local f = assert(io.open(dir .. "/hello.lua", "w"))
+    f:write("print('hello from ' .. arg[0])\n")
+    f:close()
+    local r = process.meshlua({ "hello.lua" }, { cwd = dir })
+    process.remove_tree(dir)
+    assert.are.equal("hello from hello.lua\n", r.stdout)
+  end)
+end)

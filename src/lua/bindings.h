@@ -1,0 +1,21 @@
+/* Entry points of the Lua bindings (src/lua/): what the host calls to give a
+ * fresh lua_State the `meshlua` global and the bundled Lua library. */
+#ifndef MESHLUA_LUA_BINDINGS_H
+#define MESHLUA_LUA_BINDINGS_H
+
+#include <lua.h>
+
+/* Installs the package searcher for the embedded Lua library (first after
+ * package.preload). When use_env is nonzero, a non-empty MESHLUA_PATH names a
+ * source tree whose lua/ files take precedence over the embedded copies. */
+void meshlua_open_embedded(lua_State *L, int use_env);
+
+/* Creates the global table `meshlua` (also package.loaded.meshlua) with the
+ * version fields and the functions of every binding family. */
+void meshlua_open_bindings(lua_State *L);
+
+/* meshlua.bundled_modules() -> list of the embedded module names, in the
+ * order of their paths. */
+int meshlua_l_bundled_modules(lua_State *L);
+
+#endif
