@@ -61,6 +61,7 @@ static void cancel_line(void)
 {
 	rl_free_line_state();
 	rl_callback_sigcleanup();
+	rl_cleanup_after_signal();
 	rl_callback_handler_remove();
 	fputs("\n", rl_outstream);
 	fflush(rl_outstream);
@@ -151,6 +152,13 @@ static int raise_upvalue(lua_State *L)
 	return lua_error(L);
 }
 
+/* After a command word, these start Lua rather than arguments:
+ * "kubectl = f", "kubectl(...)", "kubectl 'x'", "kubectl.x", "kubectl ~= nil". */
+static int continues_as_lua(const char *rest)
+{
+	return strchr("=(\"'[{.:~,", *rest) != NULL && *rest != '\0';
+}
+
 /* "kubectl get pods" -> pushes the function `kubectl` and "get pods".
  * Returns 1 when line is such a command line, 0 otherwise. */
 static int push_command_line(lua_State *L, const char *line)
@@ -166,6 +174,8 @@ static int push_command_line(lua_State *L, const char *line)
 			continue;
 		while (*rest == ' ' || *rest == '\t')
 			rest++;
+		if (continues_as_lua(rest))
+			return 0;
 		lua_getglobal(L, commands[i]);
 		if (!lua_isfunction(L, -1)) {
 			lua_pop(L, 1);

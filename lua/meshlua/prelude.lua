@@ -7,7 +7,7 @@
 -- Until the facade modules land (see issue "The walkthrough"), they raise a
 -- clear error instead of pretending.
 
-local help = require("meshlua.help")
+local help_texts = require("meshlua.help")
 
 local function facade(tool)
   local module_name = "meshlua." .. tool
@@ -29,5 +29,5 @@ istioctl = facade("istioctl")
 
 --- help([topic]) prints the REPL's help, or the help on one topic.
 function help(topic)
-  io.write(help.text(topic))
+  io.write(help_texts.text(topic))
 end
