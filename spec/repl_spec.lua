@@ -48,38 +48,38 @@ describe("the REPL on a terminal", function()
   end)
 
   it("prints every value of a bare expression, tab-separated, and nil", function()
-    local r = session(lines("expect > ", "send 1, 'two', nil\\r", "expect 1\\ttwo\\tnil", "send \\x04", "wait"))
+    local r = session(lines("expect > ", "send 1, 'two', nil\\r", "expect 1\\ttwo\\tnil", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("prints userdata through __tostring", function()
-    local r = session(lines("expect > ", "send io.stdout\\r", "expect file (0x", "send \\x04", "wait"))
+    local r = session(lines("expect > ", "send io.stdout\\r", "expect file (0x", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("completes string.fo<Tab> to string.format", function()
     local r = session(lines("expect > ", "send string.fo\\t", "expect rmat",
-      "send ('%d-%s', 7, 'x')\\r", "expect 7-x", "send \\x04", "wait"))
+      "send ('%d-%s', 7, 'x')\\r", "expect 7-x", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
     assert.truthy(plain(r.transcript):find("> string.format('%d-%s', 7, 'x')", 1, true))
   end)
 
   it("completes globals", function()
     local r = session(lines("expect > ", "send collectgar\\t", "expect bage", "send ('count') > 0\\r",
-      "expect true", "send \\x04", "wait"))
+      "expect true", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("completes userdata methods through the metatable's __index", function()
     local r = session(lines("expect > ", "send io.stdout:setvb\\t", "expect uf",
-      "send ('no')\\r", "expect true", "send \\x04", "wait"))
+      "send ('no')\\r", "expect true", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
     assert.truthy(plain(r.transcript):find("io.stdout:setvbuf('no')", 1, true))
   end)
 
   it("completes fields of nested tables defined in the session", function()
     local r = session(lines("expect > ", "send cfg = { mesh = { replicas = 2 } }\\r", "expect > ",
-      "send cfg.mesh.rep\\t", "expect licas", "send \\r", "expect \\n2\\r\\n", "send \\x04", "wait"))
+      "send cfg.mesh.rep\\t", "expect licas", "send \\r", "expect \\n2\\r\\n", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
@@ -93,13 +93,13 @@ describe("the REPL on a terminal", function()
   it("survives error('x'), printing it with a traceback, and runs the next command", function()
     local r = session(lines("expect > ", "send error('x')\\r", "expect meshlua: stdin:1: x",
       "expect stack traceback:", "expect > ", "send print('still ' .. 'here')\\r",
-      "expect still here", "send \\x04", "wait"))
+      "expect still here", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("reports a syntax error and goes on", function()
     local r = session(lines("expect > ", "send x = = 1\\r", "expect unexpected symbol near '='",
-      "expect > ", "send 3*3\\r", "expect 9", "send \\x04", "wait"))
+      "expect > ", "send 3*3\\r", "expect 9", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
@@ -111,20 +111,20 @@ describe("the REPL on a terminal", function()
 
   it("discards the typed line on Ctrl-C and shows a new prompt", function()
     local r = session(lines("expect > ", "send print('discarded')", "sleep 100", "send \\x03",
-      "expect > ", "send print('kept')\\r", "expect kept", "send \\x04", "wait"))
+      "expect > ", "send print('kept')\\r", "expect kept", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
     assert.falsy(plain(r.transcript):find("\ndiscarded", 1, true))
   end)
 
   it("interrupts a running statement on Ctrl-C and returns to the prompt", function()
     local r = session(lines("expect > ", "send while true do end\\r", "sleep 300", "send \\x03",
-      "expect interrupted!", "expect > ", "send 40+2\\r", "expect 42", "send \\x04", "wait"))
+      "expect interrupted!", "expect > ", "send 40+2\\r", "expect 42", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("cancels a pending multi-line statement on Ctrl-C", function()
     local r = session(lines("expect > ", "send if true then\\r", "expect >> ", "send \\x03",
-      "expect > ", "send 'fresh'\\r", "expect fresh", "send \\x04", "wait"))
+      "expect > ", "send 'fresh'\\r", "expect fresh", "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
@@ -132,13 +132,13 @@ describe("the REPL on a terminal", function()
     local r = session(lines("expect > ", "send function kubectl(s) print('kubectl got [' .. s .. ']') end\\r",
       "expect > ", "send kubectl get pods -A\\r", "expect kubectl got [get pods -A]",
       "expect > ", "send istioctl version\\r", "expect istioctl: not available yet",
-      "send \\x04", "wait"))
+      "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
   it("keeps the history in the history file", function()
     local r = session(lines("expect > ", "send x = 41\\r", "expect > ", "send x + 1\\r", "expect 42",
-      "send \\x04", "wait"))
+      "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr)
     assert.are.equal("x = 41\nx + 1\n", r.history)
   end)
@@ -149,7 +149,7 @@ describe("the REPL on a terminal", function()
     local f = assert(io.open(hist, "w"))
     f:write("print('from history')\n")
     f:close()
-    local r = session(lines("expect > ", "send \\e[A\\r", "expect \\nfrom history", "send \\x04", "wait"),
+    local r = session(lines("expect > ", "send \\e[A\\r", "expect \\nfrom history", "expect > ", "send \\x04", "wait"),
       nil, { MESHLUA_HISTORY = hist })
     process.remove_tree(home)
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
@@ -157,7 +157,7 @@ describe("the REPL on a terminal", function()
 
   it("enters the REPL after a script with -i", function()
     local path = process.temp_file("answer = 42\n")
-    local r = session(lines("expect > ", "send answer\\r", "expect 42", "send \\x04", "wait"), { "-i", path })
+    local r = session(lines("expect > ", "send answer\\r", "expect 42", "expect > ", "send \\x04", "wait"), { "-i", path })
     os.remove(path)
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
