@@ -14,10 +14,18 @@ local function origin_of(name)
   return ("package.loaded[%q] = nil; print(select(2, require(%q)))"):format(name, name)
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
+-- Makes a temporary source tree holding files { ["lua/meshlua/x.lua"] = text }
+-- and returns its path.
+local function make_tree(files)
+  local tree = process.temp_dir()
+  for path, text in pairs(files) do
+    local full = tree .. "/" .. path
+    os.execute("mkdir -p " .. process.quote(full:match("^(.*)/")))
+    local f = assert(io.open(full, "w"))
+    f:write(text)
+    f:close()
+  end
+  return tree
 end
 
 describe("the bundled Lua library", function()
@@ -63,9 +71,7 @@ describe("the bundled Lua library", function()
   end)
 
   it("lets MESHLUA_PATH override a bundled module with the source tree's copy", function()
-    local tree = process.temp_dir()
-    os.execute("mkdir -p " .. process.quote(tree .. "/lua/meshlua"))
-    write(tree .. "/lua/meshlua/help.lua", "return { text = function() return 'from the tree' end }\n")
+    local tree = make_tree({ ["lua/meshlua/help.lua"] = "return { text = function() return 'from the tree' end }\n" })
     local r = process.meshlua({ "-e", origin_of("meshlua.help") .. " print(require('meshlua.help').text())" },
       { env = { MESHLUA_PATH = tree } })
     assert.are.equal(tree .. "/lua/meshlua/help.lua\nfrom the tree\n", r.stdout)
@@ -73,9 +79,7 @@ describe("the bundled Lua library", function()
   end)
 
   it("finds modules that exist only in the MESHLUA_PATH tree, init.lua included", function()
-    local tree = process.temp_dir()
-    os.execute("mkdir -p " .. process.quote(tree .. "/lua/meshlua/newpart"))
-    write(tree .. "/lua/meshlua/newpart/init.lua", "return 'new part'\n")
+    local tree = make_tree({ ["lua/meshlua/newpart/init.lua"] = "return 'new part'\n" })
     local r = process.meshlua({ "-e", "print((require('meshlua.newpart')))" }, { env = { MESHLUA_PATH = tree } })
     process.remove_tree(tree)
     assert.are.equal("new part\n", r.stdout)
@@ -89,9 +93,7 @@ describe("the bundled Lua library", function()
   end)
 
   it("reports a syntax error in an overriding file with its path", function()
-    local tree = process.temp_dir()
-    os.execute("mkdir -p " .. process.quote(tree .. "/lua/meshlua"))
-    write(tree .. "/lua/meshlua/help.lua", "return {\n")
+    local tree = make_tree({ ["lua/meshlua/help.lua"] = "return {\n" })
     local r = process.meshlua({ "-e", "print(1)" }, { env = { MESHLUA_PATH = tree } })
     process.remove_tree(tree)
     assert.are.equal(1, r.code)
@@ -99,9 +101,7 @@ describe("the bundled Lua library", function()
   end)
 
   it("ignores MESHLUA_PATH with -E and when it is empty", function()
-    local tree = process.temp_dir()
-    os.execute("mkdir -p " .. process.quote(tree .. "/lua/meshlua"))
-    write(tree .. "/lua/meshlua/help.lua", "error('the tree was used')\n")
+    local tree = make_tree({ ["lua/meshlua/help.lua"] = "error('the tree was used')\n" })
     local code = origin_of("meshlua.help")
     local with_e = process.meshlua({ "-E", "-e", code }, { env = { MESHLUA_PATH = tree } })
     local empty = process.meshlua({ "-e", code }, { env = { MESHLUA_PATH = "" } })

@@ -57,30 +57,29 @@ describe("the REPL on a terminal", function()
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
   end)
 
-  it("completes string.fo<Tab> to string.format", function()
-    local r = session(lines("expect > ", "send string.fo\\t", "expect rmat",
-      "send ('%d-%s', 7, 'x')\\r", "expect 7-x", "expect > ", "send \\x04", "wait"))
+  -- Types `typed`, presses Tab, expects the completion to add `added`, then
+  -- types `rest` and Enter and expects `output`.
+  local function completes(typed, added, rest, output)
+    local r = session(lines("expect > ", "send " .. typed .. "\\t", "expect " .. added,
+      "send " .. rest .. "\\r", "expect " .. output, "expect > ", "send \\x04", "wait"))
     assert.are.equal(0, r.code, r.stderr .. r.transcript)
-    assert.truthy(plain(r.transcript):find("> string.format('%d-%s', 7, 'x')", 1, true))
+    assert.truthy(plain(r.transcript):find("> " .. typed .. added .. rest, 1, true))
+  end
+
+  it("completes string.fo<Tab> to string.format", function()
+    completes("string.fo", "rmat", "('%d-%s', 7, 'x')", "7-x")
   end)
 
   it("completes globals", function()
-    local r = session(lines("expect > ", "send collectgar\\t", "expect bage", "send ('count') > 0\\r",
-      "expect true", "expect > ", "send \\x04", "wait"))
-    assert.are.equal(0, r.code, r.stderr .. r.transcript)
+    completes("collectgar", "bage", "('count') > 0", "true")
   end)
 
   it("completes userdata methods through the metatable's __index", function()
-    local r = session(lines("expect > ", "send io.stdout:setvb\\t", "expect uf",
-      "send ('no')\\r", "expect true", "expect > ", "send \\x04", "wait"))
-    assert.are.equal(0, r.code, r.stderr .. r.transcript)
-    assert.truthy(plain(r.transcript):find("io.stdout:setvbuf('no')", 1, true))
+    completes("io.stdout:setvb", "uf", "('no')", "true")
   end)
 
-  it("completes fields of nested tables defined in the session", function()
-    local r = session(lines("expect > ", "send cfg = { mesh = { replicas = 2 } }\\r", "expect > ",
-      "send cfg.mesh.rep\\t", "expect licas", "send \\r", "expect \\n2\\r\\n", "expect > ", "send \\x04", "wait"))
-    assert.are.equal(0, r.code, r.stderr .. r.transcript)
+  it("completes fields along a path of nested tables", function()
+    completes("package.loaded.meshlua.vers", "ion", " .. '!'", meshlua.version .. "!")
   end)
 
   it("continues an incomplete statement over two lines with the >> prompt", function()

@@ -114,7 +114,7 @@ int host_open(lua_State *L, int use_env)
 	}
 	luaL_openlibs(L);
 	append_search_path(L, "path",
-			   MESHLUA_LUA_MOD_DIR "/?.lua;" MESHLUA_LUA_MOD_DIR "/?/init.lua");
+	                   MESHLUA_LUA_MOD_DIR "/?.lua;" MESHLUA_LUA_MOD_DIR "/?/init.lua");
 	append_search_path(L, "cpath", MESHLUA_LUA_CMOD_DIR "/?.so");
 	meshlua_open_embedded(L, use_env);
 	meshlua_open_bindings(L);

@@ -16,12 +16,12 @@
 
 /* Flags found by collect_args. */
 enum {
-	HAS_ERROR = 1,   /* bad option */
-	HAS_I = 2,       /* -i */
-	HAS_V = 4,       /* -v */
-	HAS_E = 8,       /* -e */
-	HAS_NOENV = 16,  /* -E */
-	HAS_HELP = 32,   /* -h, --help */
+	HAS_ERROR = 1,  /* bad option */
+	HAS_I = 2,      /* -i */
+	HAS_V = 4,      /* -v */
+	HAS_E = 8,      /* -e */
+	HAS_NOENV = 16, /* -E */
+	HAS_HELP = 32,  /* -h, --help */
 };
 
 static void print_usage(FILE *out, const char *badoption)
@@ -33,49 +33,49 @@ static void print_usage(FILE *out, const char *badoption)
 			fprintf(out, "%s: unrecognized option '%s'\n", host_progname, badoption);
 	}
 	fprintf(out,
-		"usage: %s [options] [script [args]]\n"
-		"\n"
-		"meshlua answers \"where will Envoy send this request, and why?\" for a\n"
-		"simulated Istio mesh or a real Envoy config dump. It is a Lua 5.4\n"
-		"interpreter with the `meshlua` library, `kubectl` and `istioctl` built in.\n"
-		"\n"
-		"Options (as in the standalone lua interpreter):\n"
-		"  -e stat   execute string 'stat'\n"
-		"  -i        enter the REPL after executing 'script'\n"
-		"  -l mod    require library 'mod' into global 'mod'\n"
-		"  -l g=mod  require library 'mod' into global 'g'\n"
-		"  -v        show version information\n"
-		"  -E        ignore environment variables (LUA_PATH, LUA_CPATH, MESHLUA_PATH)\n"
-		"  -W        turn warnings on\n"
-		"  -h, --help  show this help\n"
-		"  --        stop handling options\n"
-		"  -         stop handling options and execute stdin\n"
-		"\n"
-		"The script sees its arguments in the global table `arg` (arg[0] is the\n"
-		"script, arg[1] the first argument, negative indices the interpreter and\n"
-		"its options) and as `...`. A first line starting with #! is skipped.\n"
-		"A script error prints 'meshlua: file:line: message' and a traceback on\n"
-		"stderr and exits with status 1; success exits with 0.\n"
-		"\n"
-		"REPL (no script, or -i): a bare expression prints its values; incomplete\n"
-		"statements continue on the next line (prompt '>>'); Tab completes globals,\n"
-		"table fields (string.fo<Tab>) and methods (obj:<Tab>); Ctrl-C interrupts a\n"
-		"running statement or discards the line; Ctrl-D exits. A line starting with\n"
-		"'kubectl ' or 'istioctl ' calls the Lua function of that name with the\n"
-		"rest of the line. Type help() in the REPL for more. History is kept in\n"
-		"~/.meshlua_history (MESHLUA_HISTORY overrides the path). When stdin is not\n"
-		"a terminal and no script is given, its lines run one by one as in the REPL,\n"
-		"without prompts; the exit status is 1 if any of them failed.\n"
-		"\n"
-		"Every script can require \"cjson\" (lua-cjson) and the bundled modules\n"
-		"\"meshlua.*\"; MESHLUA_PATH=<source tree> loads those from <tree>/lua\n"
-		"instead, for development.\n"
-		"\n"
-		"Examples:\n"
-		"  %s examples/envoy-demo.lua     the walkthrough, no cluster needed\n"
-		"  %s                             the REPL\n"
-		"  %s audit.lua dump.json         a script over a real config dump\n",
-		host_progname, host_progname, host_progname, host_progname);
+	        "usage: %s [options] [script [args]]\n"
+	        "\n"
+	        "meshlua answers \"where will Envoy send this request, and why?\" for a\n"
+	        "simulated Istio mesh or a real Envoy config dump. It is a Lua 5.4\n"
+	        "interpreter with the `meshlua` library, `kubectl` and `istioctl` built in.\n"
+	        "\n"
+	        "Options (as in the standalone lua interpreter):\n"
+	        "  -e stat   execute string 'stat'\n"
+	        "  -i        enter the REPL after executing 'script'\n"
+	        "  -l mod    require library 'mod' into global 'mod'\n"
+	        "  -l g=mod  require library 'mod' into global 'g'\n"
+	        "  -v        show version information\n"
+	        "  -E        ignore environment variables (LUA_PATH, LUA_CPATH, MESHLUA_PATH)\n"
+	        "  -W        turn warnings on\n"
+	        "  -h, --help  show this help\n"
+	        "  --        stop handling options\n"
+	        "  -         stop handling options and execute stdin\n"
+	        "\n"
+	        "The script sees its arguments in the global table `arg` (arg[0] is the\n"
+	        "script, arg[1] the first argument, negative indices the interpreter and\n"
+	        "its options) and as `...`. A first line starting with #! is skipped.\n"
+	        "A script error prints 'meshlua: file:line: message' and a traceback on\n"
+	        "stderr and exits with status 1; success exits with 0.\n"
+	        "\n"
+	        "REPL (no script, or -i): a bare expression prints its values; incomplete\n"
+	        "statements continue on the next line (prompt '>>'); Tab completes globals,\n"
+	        "table fields (string.fo<Tab>) and methods (obj:<Tab>); Ctrl-C interrupts a\n"
+	        "running statement or discards the line; Ctrl-D exits. A line starting with\n"
+	        "'kubectl ' or 'istioctl ' calls the Lua function of that name with the\n"
+	        "rest of the line. Type help() in the REPL for more. History is kept in\n"
+	        "~/.meshlua_history (MESHLUA_HISTORY overrides the path). When stdin is not\n"
+	        "a terminal and no script is given, its lines run one by one as in the REPL,\n"
+	        "without prompts; the exit status is 1 if any of them failed.\n"
+	        "\n"
+	        "Every script can require \"cjson\" (lua-cjson) and the bundled modules\n"
+	        "\"meshlua.*\"; MESHLUA_PATH=<source tree> loads those from <tree>/lua\n"
+	        "instead, for development.\n"
+	        "\n"
+	        "Examples:\n"
+	        "  %s examples/envoy-demo.lua     the walkthrough, no cluster needed\n"
+	        "  %s                             the REPL\n"
+	        "  %s audit.lua dump.json         a script over a real config dump\n",
+	        host_progname, host_progname, host_progname, host_progname);
 }
 
 static void print_version(void)
@@ -104,11 +104,18 @@ static int collect_args(int argc, char **argv, int *flags, int *first_bad)
 			if (a[2] != '\0')
 				goto bad;
 			return i + 1 < argc ? i + 1 : argc;
-		case 'E': case 'W': case 'i': case 'v': case 'h':
+		case 'E':
+		case 'W':
+		case 'i':
+		case 'v':
+		case 'h':
 			if (a[2] != '\0')
 				goto bad;
-			*flags |= a[1] == 'E' ? HAS_NOENV : a[1] == 'i' ? HAS_I | HAS_V
-				: a[1] == 'v' ? HAS_V : a[1] == 'h' ? HAS_HELP : 0;
+			*flags |= a[1] == 'E'   ? HAS_NOENV
+			          : a[1] == 'i' ? HAS_I | HAS_V
+			          : a[1] == 'v' ? HAS_V
+			          : a[1] == 'h' ? HAS_HELP
+			                        : 0;
 			break;
 		case 'e':
 			*flags |= HAS_E;

@@ -20,8 +20,8 @@
 #include "meshlua/strbuf.h"
 #include "repl.h"
 
-#define PROMPT "> "
-#define PROMPT_MORE ">> "
+#define PROMPT        "> "
+#define PROMPT_MORE   ">> "
 #define HISTORY_LINES 1000
 
 enum read_result { READ_LINE, READ_EOF, READ_CANCEL };
@@ -29,8 +29,8 @@ enum read_result { READ_LINE, READ_EOF, READ_CANCEL };
 struct repl {
 	lua_State *L;
 	int tty;
-	int failed;               /* some chunk failed (matters when !tty) */
-	struct strbuf history;    /* path of the history file; "" for none */
+	int failed;            /* some chunk failed (matters when !tty) */
+	struct strbuf history; /* path of the history file; "" for none */
 };
 
 /* readline's callback interface hands lines to a function without a context
@@ -180,7 +180,7 @@ static int push_command_line(lua_State *L, const char *line)
 		if (!lua_isfunction(L, -1)) {
 			lua_pop(L, 1);
 			lua_pushfstring(L, "%s: not available (the global '%s' is not a function)",
-					commands[i], commands[i]);
+			                commands[i], commands[i]);
 			lua_pushcclosure(L, raise_upvalue, 1);
 		}
 		lua_pushstring(L, rest);
@@ -262,7 +262,7 @@ static void print_results(lua_State *L, int base)
 	lua_insert(L, base + 1);
 	if (lua_pcall(L, n, 0, 0) != LUA_OK)
 		host_message(host_progname,
-			     lua_pushfstring(L, "error calling 'print' (%s)", lua_tostring(L, -1)));
+		             lua_pushfstring(L, "error calling 'print' (%s)", lua_tostring(L, -1)));
 	lua_settop(L, base);
 }
 

@@ -24,9 +24,9 @@ static size_t candidate_count;
 static size_t candidate_next;
 
 static const char *const keywords[] = {
-	"and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto",
-	"if", "in", "local", "nil", "not", "or", "repeat", "return", "then", "true",
-	"until", "while",
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while",
 };
 
 static int is_identifier(const char *s, size_t len)
@@ -76,8 +76,8 @@ static int push_index_table(lua_State *L, int idx)
 /* Adds the string keys of the value on the stack top (a table's own keys,
  * then those of its __index chain) that start with partial, each prefixed
  * with prefix. With methods_only, keeps only keys whose values are functions. */
-static void collect_keys(lua_State *L, const char *prefix, size_t prefix_len,
-			 const char *partial, int methods_only)
+static void collect_keys(lua_State *L, const char *prefix, size_t prefix_len, const char *partial,
+                         int methods_only)
 {
 	size_t plen = strlen(partial);
 	lua_pushvalue(L, -1);

@@ -19,8 +19,8 @@ void mesh_error_clear(struct mesh_error *e);
 
 /* Sets the place and a printf-formatted message; source may be NULL. Long
  * texts are truncated, never overflowed. e may be NULL (then nothing). */
-void mesh_error_set(struct mesh_error *e, const char *source, int line, int column,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void mesh_error_set(struct mesh_error *e, const char *source, int line, int column, const char *fmt,
+                    ...) __attribute__((format(printf, 5, 6)));
 
 /* Writes "source:line:col: message" (only the parts that are known; the byte
  * offset as "source: byte N: message") into buf of size cap, always

@@ -12,7 +12,10 @@ struct strbuf {
 	size_t cap; /* bytes allocated */
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Sets sb to the empty string without allocating. */
 void strbuf_init(struct strbuf *sb);
@@ -28,8 +31,7 @@ int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 
 /* Appends printf-formatted text. Returns 0, or -1 on a memory or format error. */
-int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* As strbuf_appendf with a va_list. */
 int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);

@@ -10,26 +10,26 @@
 static int check_passed;
 static int check_failed;
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (cond) {                                                             \
-			check_passed++;                                                 \
-		} else {                                                                \
-			check_failed++;                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                       \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			check_passed++;                                                            \
+		} else {                                                                           \
+			check_failed++;                                                            \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                            \
-	do {                                                                            \
-		const char *got_ = (got), *want_ = (want);                              \
-		if (got_ && strcmp(got_, want_) == 0) {                                 \
-			check_passed++;                                                 \
-		} else {                                                                \
-			check_failed++;                                                 \
-			fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__,    \
-				__LINE__, #got, got_ ? got_ : "(null)", want_);          \
-		}                                                                       \
+#define CHECK_STR(got, want)                                                                       \
+	do {                                                                                       \
+		const char *got_ = (got), *want_ = (want);                                         \
+		if (got_ && strcmp(got_, want_) == 0) {                                            \
+			check_passed++;                                                            \
+		} else {                                                                           \
+			check_failed++;                                                            \
+			fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__,  \
+			        #got, got_ ? got_ : "(null)", want_);                              \
+		}                                                                                  \
 	} while (0)
 
 static inline int check_summary(const char *suite)

@@ -15,11 +15,11 @@ static void test_places(void)
 {
 	struct mesh_error e;
 	mesh_error_set(&e, "apps.yaml", 14, 3,
-		       "Service \"customers\": spec.ports[0].port must be an integer, got \"%s\"",
-		       "eighty");
+	               "Service \"customers\": spec.ports[0].port must be an integer, got \"%s\"",
+	               "eighty");
 	CHECK_STR(formatted(&e),
-		  "apps.yaml:14:3: Service \"customers\": spec.ports[0].port must be an integer, "
-		  "got \"eighty\"");
+	          "apps.yaml:14:3: Service \"customers\": spec.ports[0].port must be an integer, "
+	          "got \"eighty\"");
 	mesh_error_set(&e, "apps.yaml", 7, 0, "bad");
 	CHECK_STR(formatted(&e), "apps.yaml:7: bad");
 	mesh_error_set(&e, "dump.json", 0, 0, "truncated");

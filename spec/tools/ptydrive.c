@@ -29,9 +29,9 @@ struct session {
 	pid_t child;
 	int exited;
 	int status;
-	char *out;     /* transcript */
+	char *out; /* transcript */
 	size_t len, cap;
-	size_t mark;   /* where the next expect starts searching */
+	size_t mark; /* where the next expect starts searching */
 	double timeout;
 };
 
@@ -53,17 +53,27 @@ static size_t unescape(char *s)
 		}
 		r++;
 		switch (*r) {
-		case 'n': *w++ = '\n'; break;
-		case 'r': *w++ = '\r'; break;
-		case 't': *w++ = '\t'; break;
-		case 'e': *w++ = '\033'; break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'e':
+			*w++ = '\033';
+			break;
 		case 'x': {
 			char hex[3] = {r[1], r[1] ? r[2] : 0, 0};
 			*w++ = (char)strtol(hex, NULL, 16);
 			r += 2;
 			break;
 		}
-		default: *w++ = *r; break;
+		default:
+			*w++ = *r;
+			break;
 		}
 	}
 	return (size_t)(w - s);
@@ -110,7 +120,8 @@ static int expect(struct session *s, const char *text, size_t tlen)
 {
 	double deadline = now() + s->timeout;
 	for (;;) {
-		char *hit = s->out ? find_bytes(s->out + s->mark, s->len - s->mark, text, tlen) : NULL;
+		char *hit =
+		    s->out ? find_bytes(s->out + s->mark, s->len - s->mark, text, tlen) : NULL;
 		if (hit) {
 			s->mark = (size_t)(hit - s->out) + tlen;
 			return 0;
@@ -165,7 +176,8 @@ static int run_script(struct session *s, FILE *script)
 		} else if (strcmp(line, "wait") == 0) {
 			wait_child(s, s->timeout);
 			if (!s->exited) {
-				fprintf(stderr, "ptydrive: command still running after %gs\n", s->timeout);
+				fprintf(stderr, "ptydrive: command still running after %gs\n",
+				        s->timeout);
 				failed = 1;
 			}
 		} else if (n > 0 && line[0] != '#') {

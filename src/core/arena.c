@@ -16,7 +16,7 @@ struct arena_block {
 	alignas(max_align_t) unsigned char data[];
 };
 
-#define ARENA_ALIGN alignof(max_align_t)
+#define ARENA_ALIGN         alignof(max_align_t)
 #define ARENA_DEFAULT_BLOCK (64 * 1024)
 
 void arena_init(struct arena *a, size_t block_size)

@@ -14,8 +14,8 @@ void mesh_error_clear(struct mesh_error *e)
 	e->offset = -1;
 }
 
-void mesh_error_set(struct mesh_error *e, const char *source, int line, int column,
-		    const char *fmt, ...)
+void mesh_error_set(struct mesh_error *e, const char *source, int line, int column, const char *fmt,
+                    ...)
 {
 	va_list ap;
 	if (!e)

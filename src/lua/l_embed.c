@@ -52,7 +52,7 @@ static int l_search_embedded(lua_State *L)
 		const char *file = lua_tostring(L, -1);
 		if (luaL_loadfile(L, file) != LUA_OK)
 			return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s",
-					  name, file, lua_tostring(L, -1));
+			                  name, file, lua_tostring(L, -1));
 		lua_insert(L, -2);
 		return 2;
 	}
@@ -66,7 +66,7 @@ static int l_search_embedded(lua_State *L)
 	if (luaL_loadbufferx(L, (const char *)m->source, m->size, lua_tostring(L, -1), "t") !=
 	    LUA_OK)
 		return luaL_error(L, "error loading embedded module '%s':\n\t%s", name,
-				  lua_tostring(L, -1));
+		                  lua_tostring(L, -1));
 	lua_pushfstring(L, "embedded:%s", m->path);
 	return 2;
 }

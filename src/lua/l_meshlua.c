@@ -7,8 +7,8 @@
 #include "meshlua/config.h"
 
 static const luaL_Reg meshlua_functions[] = {
-	{"bundled_modules", meshlua_l_bundled_modules},
-	{NULL, NULL},
+    {"bundled_modules", meshlua_l_bundled_modules},
+    {NULL, NULL},
 };
 
 void meshlua_open_bindings(lua_State *L)
