@@ -4,6 +4,7 @@
 #ifndef MESHLUA_ERROR_H
 #define MESHLUA_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct mesh_error {
@@ -21,6 +22,10 @@ void mesh_error_clear(struct mesh_error *e);
  * texts are truncated, never overflowed. e may be NULL (then nothing). */
 void mesh_error_set(struct mesh_error *e, const char *source, int line, int column, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
+
+/* As mesh_error_set with a va_list. */
+void mesh_error_vset(struct mesh_error *e, const char *source, int line, int column,
+		     const char *fmt, va_list ap);
 
 /* Writes "source:line:col: message" (only the parts that are known; the byte
  * offset as "source: byte N: message") into buf of size cap, always

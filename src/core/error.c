@@ -14,10 +14,9 @@ void mesh_error_clear(struct mesh_error *e)
 	e->offset = -1;
 }
 
-void mesh_error_set(struct mesh_error *e, const char *source, int line, int column, const char *fmt,
-                    ...)
+void mesh_error_vset(struct mesh_error *e, const char *source, int line, int column,
+		     const char *fmt, va_list ap)
 {
-	va_list ap;
 	if (!e)
 		return;
 	mesh_error_clear(e);
@@ -25,8 +24,15 @@ void mesh_error_set(struct mesh_error *e, const char *source, int line, int colu
 		snprintf(e->source, sizeof e->source, "%s", source);
 	e->line = line;
 	e->column = column;
-	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
+}
+
+void mesh_error_set(struct mesh_error *e, const char *source, int line, int column,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mesh_error_vset(e, source, line, column, fmt, ap);
 	va_end(ap);
 }
 
