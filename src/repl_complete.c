@@ -59,13 +59,21 @@ static void add_candidate(const char *prefix, size_t prefix_len, const char *nam
 }
 
 /* Pushes the __index table of the metatable of the value at idx and returns
- * 1; returns 0 with nothing pushed when there is no such table. */
+ * 1; returns 0 with nothing pushed when there is no such table. When
+ * __index is a function (userdata with fields as well as methods), the
+ * metatable's `methods` table stands for it: meshlua's types keep their
+ * methods there. */
 static int push_index_table(lua_State *L, int idx)
 {
 	if (!lua_getmetatable(L, idx))
 		return 0;
 	lua_pushliteral(L, "__index");
 	lua_rawget(L, -2);
+	if (lua_type(L, -1) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_pushliteral(L, "methods");
+		lua_rawget(L, -2);
+	}
 	lua_remove(L, -2);
 	if (lua_type(L, -1) == LUA_TTABLE)
 		return 1;

@@ -25,7 +25,7 @@ void mesh_error_set(struct mesh_error *e, const char *source, int line, int colu
 
 /* As mesh_error_set with a va_list. */
 void mesh_error_vset(struct mesh_error *e, const char *source, int line, int column,
-		     const char *fmt, va_list ap);
+                     const char *fmt, va_list ap);
 
 /* Writes "source:line:col: message" (only the parts that are known; the byte
  * offset as "source: byte N: message") into buf of size cap, always

@@ -13,17 +13,24 @@ enum node_type { NODE_SCALAR, NODE_MAP, NODE_SEQ };
 /* What a scalar resolved to (YAML 1.1 rules, as kubectl's YAML reader:
  * plain `yes`/`on` are booleans, `0x1F` an integer); quoted scalars are
  * strings. Maps and sequences have NODE_TAG_NONE. */
-enum node_tag { NODE_TAG_NONE, NODE_TAG_STR, NODE_TAG_INT, NODE_TAG_FLOAT, NODE_TAG_BOOL, NODE_TAG_NULL };
+enum node_tag {
+	NODE_TAG_NONE,
+	NODE_TAG_STR,
+	NODE_TAG_INT,
+	NODE_TAG_FLOAT,
+	NODE_TAG_BOOL,
+	NODE_TAG_NULL
+};
 
 struct node_pair;
 
 struct node {
 	enum node_type type;
 	enum node_tag tag;
-	int line;           /* 1-based */
-	int column;         /* 1-based */
-	size_t len;         /* scalar: bytes of str; map: pairs; seq: items */
-	const char *str;    /* scalar text, NUL-terminated (as written, unescaped) */
+	int line;        /* 1-based */
+	int column;      /* 1-based */
+	size_t len;      /* scalar: bytes of str; map: pairs; seq: items */
+	const char *str; /* scalar text, NUL-terminated (as written, unescaped) */
 	struct node_pair *pairs;
 	struct node **items;
 };
@@ -38,6 +45,15 @@ const struct node *node_get(const struct node *map, const char *key);
 
 /* The pair of key in map (to reach the key's position), or NULL. */
 const struct node_pair *node_get_pair(const struct node *map, const char *key);
+
+/* The value of a protobuf field in a JSON message, whichever name form its
+ * producer used: snake_case ("route_config_name", as Envoy's admin API
+ * writes) or lowerCamel ("routeConfigName", as istioctl -o json writes).
+ * snake is the proto field name. NULL when msg is not a map or lacks it. */
+const struct node *node_field(const struct node *msg, const char *snake);
+
+/* 1 when key names the proto field snake in either form (see node_field). */
+int node_field_name_is(const char *key, const char *snake);
 
 /* Follows a path of map keys ("spec", "template", NULL-terminated list) from
  * n. Returns NULL when any step is missing. */

@@ -14,11 +14,11 @@
 #define YAML_MAX_DEPTH 200
 
 struct yaml_stream {
-	struct arena arena;  /* owns every node and string of the stream */
-	const char *source;  /* the name used in errors (a copy in the arena) */
-	size_t count;        /* non-empty documents */
-	struct node **docs;  /* their roots, in order */
-	int *doc_lines;      /* line where each document starts */
+	struct arena arena; /* owns every node and string of the stream */
+	const char *source; /* the name used in errors (a copy in the arena) */
+	size_t count;       /* non-empty documents */
+	struct node **docs; /* their roots, in order */
+	int *doc_lines;     /* line where each document starts */
 };
 
 /* Parses len bytes of data named source ("apps.yaml", "<string>"). On
@@ -26,7 +26,7 @@ struct yaml_stream {
  * yaml_stream_free. On failure returns -1, fills err with the place
  * (source:line:col) and leaves nothing to free. */
 int yaml_load(struct yaml_stream *out, const char *source, const char *data, size_t len,
-	      struct mesh_error *err);
+              struct mesh_error *err);
 
 /* Releases everything yaml_load allocated. */
 void yaml_stream_free(struct yaml_stream *s);

@@ -161,8 +161,27 @@ static void test_depth_limit(void)
 	free(deep);
 }
 
+/* Envoy's admin API writes snake_case, istioctl -o json lowerCamel. */
+static void test_proto_field_names_in_both_forms(void)
+{
+	struct yaml_stream s;
+	struct mesh_error err;
+	const char *doc = "{\"routeConfigName\": \"80\", \"consecutive5xx\": 5, "
+			  "\"http2_protocol_options\": {}, \"@type\": \"t\"}";
+	CHECK(yaml_load(&s, "f.json", doc, strlen(doc), &err) == 0);
+	CHECK_STR(node_text(node_field(s.docs[0], "route_config_name")), "80");
+	CHECK(node_field(s.docs[0], "consecutive_5xx") != NULL);
+	CHECK(node_field(s.docs[0], "http2_protocol_options") != NULL);
+	CHECK_STR(node_text(node_field(s.docs[0], "@type")), "t");
+	CHECK(node_field(s.docs[0], "route_config") == NULL);
+	CHECK(node_field(s.docs[0], "route_config_name_x") == NULL);
+	CHECK(!node_field_name_is("routeconfigName", "route_config_name"));
+	yaml_stream_free(&s);
+}
+
 int main(void)
 {
+	test_proto_field_names_in_both_forms();
 	test_multi_document_with_positions();
 	test_scalar_types_as_kubectl();
 	test_json_with_tabs_and_output();

@@ -1,4 +1,5 @@
 /* Access, comparison and JSON output of node trees (see node.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,35 @@ const struct node *node_get(const struct node *map, const char *key)
 {
 	const struct node_pair *p = node_get_pair(map, key);
 	return p ? p->value : NULL;
+}
+
+int node_field_name_is(const char *key, const char *snake)
+{
+	if (strcmp(key, snake) == 0)
+		return 1;
+	/* lowerCamel: each "_x" of the snake name is "X" (digits stay digits). */
+	while (*snake) {
+		if (*snake == '_' && snake[1]) {
+			snake++;
+			if (*key != (char)toupper((unsigned char)*snake))
+				return 0;
+		} else if (*key != *snake) {
+			return 0;
+		}
+		key++;
+		snake++;
+	}
+	return *key == '\0';
+}
+
+const struct node *node_field(const struct node *msg, const char *snake)
+{
+	if (!msg || msg->type != NODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < msg->len; i++)
+		if (node_field_name_is(msg->pairs[i].key->str, snake))
+			return msg->pairs[i].value;
+	return NULL;
 }
 
 const struct node *node_path(const struct node *n, const char *const *keys)

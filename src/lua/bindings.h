@@ -18,4 +18,11 @@ void meshlua_open_bindings(lua_State *L);
  * order of their paths. */
 int meshlua_l_bundled_modules(lua_State *L);
 
+/* Pushes a list userdata over the items table at items_idx with the
+ * presenter table at presenter_idx (see l_list.c). */
+void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx);
+
+/* meshlua.list(items [, presenter]) -> list. */
+int meshlua_l_list(lua_State *L);
+
 #endif

@@ -4,15 +4,18 @@
 #include <lua.h>
 
 #include "lua/bindings.h"
+#include "lua/l_proxy.h"
 #include "meshlua/config.h"
 
 static const luaL_Reg meshlua_functions[] = {
     {"bundled_modules", meshlua_l_bundled_modules},
+    {"list", meshlua_l_list},
     {NULL, NULL},
 };
 
 void meshlua_open_bindings(lua_State *L)
 {
+	meshlua_open_proxy(L);
 	luaL_newlib(L, meshlua_functions);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");
