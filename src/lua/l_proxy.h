@@ -26,7 +26,12 @@ struct l_proxy {
 	 * is gone, the mesh is invalid). */
 	struct xds_snapshot *(*refresh)(void *ctx, struct xds_snapshot *current,
 	                                struct mesh_error *err);
-	void *ctx; /* refresh's state, freed with ctx_free */
+	/* Synthesized proxies only: writes into buf (cap bytes) the address
+	 * host resolves to in the mesh (a Service's cluster IP, as kube-dns
+	 * would answer); returns 0, or -1 when the mesh knows no such name.
+	 * NULL for dumps (their callers give an address). */
+	int (*resolve_host)(void *ctx, const char *host, char *buf, size_t cap);
+	void *ctx; /* refresh's and resolve_host's state, freed with ctx_free */
 	void (*ctx_free)(void *ctx);
 };
 
