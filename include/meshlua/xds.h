@@ -112,4 +112,53 @@ const struct xds_resource *xds_snapshot_find(const struct xds_snapshot *s, enum 
  * "extension config", "scoped route configuration". */
 const char *xds_type_name(enum xds_type type);
 
+/* Ingest (src/xds/ingest.c): fills s from an Envoy admin config dump tree
+ * that lives in s->arena (or outlives s). root is one of:
+ * - {"configs": [...]} as GET /config_dump writes it (the file of `istioctl
+ *   proxy-config all -o json` too): Bootstrap, Clusters (static, dynamic
+ *   active and warming), Listeners (static; dynamic active, warming and
+ *   draining states, one resource each), Routes (static, where Envoy lists
+ *   inline HCM route configs, then dynamic), ScopedRoutes (raw), Secrets,
+ *   Endpoints (?include_eds) and ECDS dumps; others are kept in the tree;
+ * - one XConfigDump map on its own ("@type" at the top);
+ * - {"bootstrap": {...}} (istioctl proxy-config bootstrap -o json);
+ * - {"cluster_statuses": [...]} (GET /clusters?format=json);
+ * - {} (an empty dump).
+ * Field names may be snake_case or lowerCamel (s->key_case says which);
+ * resources are the Any messages as found. Resources are appended to what s
+ * already holds, in dump order; s->root is set when it was NULL.
+ * Returns 0, or -1 with err naming s->source and the node's line:col, and s
+ * unchanged (configs not a list, an entry not a map, a listener with no
+ * address that is not an internal listener ...). */
+int xds_snapshot_ingest(struct xds_snapshot *s, const struct node *root, struct mesh_error *err);
+
+/* Sets s->clusters_status to root, Envoy's /clusters?format=json
+ * (admin.v3.Clusters: {"cluster_statuses": [...]}, or {}), after checking
+ * its shape. source names that input in errors (NULL: s->source). Returns 0
+ * or -1 with err filled and s unchanged. */
+int xds_snapshot_set_clusters_status(struct xds_snapshot *s, const char *source,
+                                     const struct node *root, struct mesh_error *err);
+
+/* Loading (src/xds/load.c). A new snapshot (one reference, the caller's)
+ * named source, from the len bytes at data (copied): JSON or YAML, judged by
+ * the first significant byte, then xds_snapshot_ingest. NULL with err
+ * filled (source:line:col and the byte offset for JSON syntax errors). */
+struct xds_snapshot *xds_load(const char *source, const char *data, size_t len,
+                              struct mesh_error *err);
+
+/* As xds_load from the file at path, read straight into the snapshot's
+ * arena (no second copy: dumps reach hundreds of MB). */
+struct xds_snapshot *xds_load_file(const char *path, struct mesh_error *err);
+
+/* Parses the JSON at data (copied into s's arena) as Envoy's
+ * /clusters?format=json and sets it as s->clusters_status. source names it
+ * in errors. Returns 0 or -1 with err filled. Only for snapshots not yet
+ * shared (snapshots are immutable once published). */
+int xds_snapshot_load_clusters(struct xds_snapshot *s, const char *source, const char *data,
+                               size_t len, struct mesh_error *err);
+
+/* As xds_snapshot_load_clusters from the file at path. */
+int xds_snapshot_load_clusters_file(struct xds_snapshot *s, const char *path,
+                                    struct mesh_error *err);
+
 #endif
