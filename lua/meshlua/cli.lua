@@ -795,4 +795,62 @@ function M.execute(root, args, opts)
   return result
 end
 
+-- Tools: a command tree behind a command line ------------------------------------------
+
+--- Makes the module of a command-line tool. spec: name ("kubectl"), root (the
+-- command tree, or a function returning it, built on first use), and the
+-- execute options (format_error, flag_error, env). The module has:
+--   exec(line) -> result: splits line (a string, or a list of words) and runs
+--     it, printing nothing (see M.execute's result);
+--   run(line, opts) -> values: prints the result as the tool would (stdout,
+--     then stderr) and returns what the command returned; a failure raises
+--     the M.error (tostring: the tool's text; fields code, message, reason),
+--     or, with opts.interactive, prints the error text and returns nothing.
+function M.tool(spec)
+  local tool = { name = spec.name }
+  local root = spec.root
+
+  function tool.root()
+    if type(root) == "function" then
+      root = root()
+    end
+    return root
+  end
+
+  function tool.exec(line)
+    local words, err = line, nil
+    if type(line) == "string" then
+      words, err = M.split(line)
+    end
+    if not words then
+      -- The shell's complaint, before the tool ever runs (bash exits 2).
+      local e = M.error({ kind = "shell", message = err })
+      e.text, e.code = ("%s: %s\n"):format(spec.name, err), 2
+      return { code = 2, out = "", err = e.text, values = table.pack(), error = e }
+    end
+    return M.execute(tool.root(), words, spec)
+  end
+
+  function tool.run(line, opts)
+    opts = opts or {}
+    local r = tool.exec(line)
+    io.stdout:write(r.out)
+    io.stdout:flush()
+    if r.error and not opts.interactive then
+      -- What the command wrote before failing (warnings, partial results).
+      io.stderr:write(r.err:sub(1, #r.err - #r.error.text))
+      io.stderr:flush()
+      error(r.error, 0)
+    end
+    io.stderr:write(r.err)
+    io.stderr:flush()
+    if opts.interactive then
+      return
+    end
+    return table.unpack(r.values, 1, r.values.n)
+  end
+
+  return tool
+end
+
 return M

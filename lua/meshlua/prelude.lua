@@ -4,10 +4,34 @@
 --
 -- The facades take the rest of a command line as one string, as typed:
 --   kubectl "label namespace default istio-injection=enabled"
--- Until the facade modules land (see issue "The walkthrough"), they raise a
--- clear error instead of pretending.
+-- They print what the real tool prints (stdout and stderr) and return the
+-- objects the command produced. A failing command raises an error object
+-- whose tostring is the tool's error text (fields: code, message, reason),
+-- so a script stops unless it catches it with pcall.
+--
+-- A line the REPL turns into a call (`kubectl get pods` at the prompt) is a
+-- call made by the host itself, with no Lua code below it on the stack.
+-- There the facade behaves as the tool in a shell: it prints, errors
+-- included, exactly as the tool would and returns nothing, so the REPL
+-- neither repeats the table nor prefixes the error with "meshlua:".
 
 local help_texts = require("meshlua.help")
+
+-- True when the facade (the caller of this function) was called by the host
+-- directly: no Lua function anywhere below it.
+local function called_by_host()
+  local level = 3
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info then
+      return true
+    end
+    if info.what ~= "C" then
+      return false
+    end
+    level = level + 1
+  end
+end
 
 local function facade(tool)
   local module_name = "meshlua." .. tool
@@ -20,7 +44,7 @@ local function facade(tool)
       error(("%s: not available yet in meshlua %s (the %s command line arrives with the walkthrough)")
         :format(tool, meshlua.version, tool), 2)
     end
-    return module.run(command_line or "")
+    return module.run(command_line or "", { interactive = called_by_host() })
   end
 end
 

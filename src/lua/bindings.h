@@ -25,6 +25,9 @@ void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx);
 /* meshlua.list(items [, presenter]) -> list. */
 int meshlua_l_list(lua_State *L);
 
+/* meshlua.isatty(file) -> whether the Lua file handle is a terminal (l_term.c). */
+int meshlua_l_isatty(lua_State *L);
+
 /* meshlua.load(path_or_text [, opts]) -> proxy (see l_load.c). */
 int meshlua_l_load(lua_State *L);
 

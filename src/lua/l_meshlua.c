@@ -9,6 +9,7 @@
 
 static const luaL_Reg meshlua_functions[] = {
     {"bundled_modules", meshlua_l_bundled_modules},
+    {"isatty", meshlua_l_isatty},
     {"list", meshlua_l_list},
     {"load", meshlua_l_load},
     {NULL, NULL},
