@@ -6,23 +6,30 @@
 #include "meshlua/strmap.h"
 
 struct strmap_slot {
-	char *key; /* NULL: empty; TOMBSTONE: deleted */
+	const char *key; /* NULL: empty; TOMBSTONE: deleted */
 	void *value;
 	unsigned long long hash;
 };
 
-static char tombstone_mark;
+static const char tombstone_mark = 0;
 #define TOMBSTONE (&tombstone_mark)
 
 void strmap_init(struct strmap *m)
 {
 	m->slots = NULL;
 	m->cap = m->count = m->used = 0;
+	m->borrowed = 0;
+}
+
+void strmap_init_borrowed(struct strmap *m)
+{
+	strmap_init(m);
+	m->borrowed = 1;
 }
 
 unsigned long long strmap_hash(const char *s)
 {
-	unsigned long long h = 1469598103934665603ULL;
+	unsigned long long h = 14695981039346656037ULL; /* FNV-1a 64 offset basis */
 	for (; *s; s++) {
 		h ^= (unsigned char)*s;
 		h *= 1099511628211ULL;
@@ -50,13 +57,14 @@ static struct strmap_slot *find_slot(const struct strmap *m, const char *key,
 	}
 }
 
-static int grow(struct strmap *m)
+/* Rehashes into a table of at least min_cap slots (dropping tombstones). */
+static int rehash(struct strmap *m, size_t min_cap)
 {
-	size_t cap = m->cap ? m->cap * 2 : 16;
+	size_t cap = 16;
 	struct strmap_slot *old = m->slots, *slots;
 	size_t old_cap = m->cap;
-	if (m->count * 2 < m->cap)
-		cap = m->cap; /* mostly tombstones: rehash at the same size */
+	while (cap < min_cap)
+		cap *= 2;
 	slots = calloc(cap, sizeof *slots);
 	if (!slots)
 		return -1;
@@ -69,6 +77,22 @@ static int grow(struct strmap *m)
 	}
 	free(old);
 	return 0;
+}
+
+/* The capacity that keeps n used slots under 70%. */
+static size_t cap_for(size_t n)
+{
+	size_t cap = 16;
+	while (n * 10 > cap * 7)
+		cap *= 2;
+	return cap;
+}
+
+int strmap_reserve(struct strmap *m, size_t extra)
+{
+	if ((m->used + extra) * 10 <= m->cap * 7)
+		return 0;
+	return rehash(m, cap_for(m->count + extra));
 }
 
 void *strmap_get(const struct strmap *m, const char *key)
@@ -84,20 +108,26 @@ int strmap_put(struct strmap *m, const char *key, void *value)
 {
 	unsigned long long hash = strmap_hash(key);
 	struct strmap_slot *s;
-	if ((m->used + 1) * 10 > m->cap * 7 && grow(m) != 0)
+	const char *copy;
+	if (m->count > 0) {
+		/* An existing key is updated in place: no allocation at all. */
+		s = find_slot(m, key, hash);
+		if (s->key && s->key != TOMBSTONE) {
+			s->value = value;
+			if (m->borrowed)
+				s->key = key;
+			return 0;
+		}
+	}
+	if (strmap_reserve(m, 1) != 0)
 		return -1;
 	s = find_slot(m, key, hash);
-	if (s->key && s->key != TOMBSTONE) {
-		s->value = value;
-		return 0;
-	}
+	copy = m->borrowed ? key : strdup(key);
+	if (!copy)
+		return -1;
 	if (s->key == NULL)
 		m->used++;
-	s->key = strdup(key);
-	if (!s->key) {
-		s->key = TOMBSTONE;
-		return -1;
-	}
+	s->key = copy;
 	s->value = value;
 	s->hash = hash;
 	m->count++;
@@ -114,18 +144,29 @@ void *strmap_remove(struct strmap *m, const char *key)
 	if (!s->key || s->key == TOMBSTONE)
 		return NULL;
 	value = s->value;
-	free(s->key);
+	if (!m->borrowed)
+		free((char *)s->key);
 	s->key = TOMBSTONE;
 	s->value = NULL;
 	m->count--;
 	return value;
 }
 
-void strmap_free(struct strmap *m)
+void strmap_each(const struct strmap *m, void (*fn)(void *ctx, const char *key, void *value),
+                 void *ctx)
 {
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slots[i].key && m->slots[i].key != TOMBSTONE)
-			free(m->slots[i].key);
+			fn(ctx, m->slots[i].key, m->slots[i].value);
+}
+
+void strmap_free(struct strmap *m)
+{
+	int borrowed = m->borrowed;
+	for (size_t i = 0; i < m->cap && !borrowed; i++)
+		if (m->slots[i].key && m->slots[i].key != TOMBSTONE)
+			free((char *)m->slots[i].key);
 	free(m->slots);
 	strmap_init(m);
+	m->borrowed = borrowed;
 }
