@@ -23,6 +23,7 @@ struct istio_profile {
 	/* istioctl (views) */
 	const char *listener_address_header; /* "ADDRESS" (before 1.19) or "ADDRESSES" */
 	int domains_trailing_dot_view;       /* DOMAINS column abbreviation of 1.27+ */
+	int route_vhost_name_view;           /* routes table has a VHOST NAME column (1.18+) */
 };
 
 /* The profile named name ("seed", "current"), or NULL. */

@@ -19,6 +19,7 @@ void meshlua_open_bindings(lua_State *L)
 {
 	meshlua_open_proxy(L);
 	luaL_newlib(L, meshlua_functions);
+	meshlua_open_views(L);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, LUA_RELEASE);

@@ -22,6 +22,7 @@ static const struct istio_profile seed = {
     .inbound_passthrough_v4 = 1,
     .listener_address_header = "ADDRESS",
     .domains_trailing_dot_view = 0,
+    .route_vhost_name_view = 0,
 };
 
 static const struct istio_profile current = {
@@ -37,6 +38,7 @@ static const struct istio_profile current = {
     .inbound_passthrough_v4 = 0,
     .listener_address_header = "ADDRESSES",
     .domains_trailing_dot_view = 1,
+    .route_vhost_name_view = 1,
 };
 
 static const struct istio_profile *const all[] = {&seed, &current, NULL};

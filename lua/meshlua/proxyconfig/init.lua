@@ -1,0 +1,151 @@
+-- istioctl proxy-config, the presentation side: each view module builds the
+-- rows of one `istioctl proxy-config <kind>` table from a proxy (rows of the
+-- big tables come from C through meshlua._xds) and returns a list whose
+-- tostring is istioctl's output byte for byte, :json() its -o json and
+-- :yaml() its -o yaml (each exactly what istioctl writes to stdout, final
+-- newline included).
+local M = {}
+
+local tabwriter = require("meshlua.tabwriter")
+
+local modules = {
+  listeners = "meshlua.proxyconfig.listeners",
+  routes = "meshlua.proxyconfig.routes",
+  clusters = "meshlua.proxyconfig.clusters",
+  endpoints = "meshlua.proxyconfig.endpoints",
+  eds = "meshlua.proxyconfig.eds",
+  secrets = "meshlua.proxyconfig.secrets",
+  bootstrap = "meshlua.proxyconfig.bootstrap",
+  ecds = "meshlua.proxyconfig.ecds",
+  all = "meshlua.proxyconfig.all",
+}
+
+--- The C helpers (src/lua/l_views.c).
+function M.xds()
+  return meshlua._xds
+end
+
+--- Builds the view kind of proxy with opts (a table of istioctl's flags).
+function M.view(kind, proxy, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("proxy:%s: options must be a table, got %s"):format(kind, type(opts)), 3)
+  end
+  return require(modules[kind]).view(proxy, opts or {})
+end
+
+-- What each list was built from, for its :json() and :yaml() (weak keys:
+-- the query lives as long as its list).
+local queries = setmetatable({}, { __mode = "k" })
+
+--- Makes a list of items with presenter and remembers query for it.
+function M.list(items, presenter, query)
+  local list = meshlua.list(items, presenter)
+  queries[list] = query or {}
+  return list
+end
+
+--- The query a list was built from.
+function M.query(list)
+  return queries[list] or {}
+end
+
+--- Formats rows (lists of cells) as Go's tabwriter with padding.
+function M.table(rows, padding)
+  return tabwriter.rows(rows, { padding = padding })
+end
+
+--- field(t, "route_config_name"): a proto field in snake_case or lowerCamel.
+function M.field(t, snake)
+  if type(t) ~= "table" then
+    return nil
+  end
+  local v = t[snake]
+  if v == nil then
+    v = t[(snake:gsub("_(%w)", string.upper))]
+  end
+  return v
+end
+
+--- field along a path: M.path(t, "address", "socket_address", "port_value").
+function M.path(t, ...)
+  for i = 1, select("#", ...) do
+    t = M.field(t, (select(i, ...)))
+    if t == nil then
+      return nil
+    end
+  end
+  return t
+end
+
+--- istioctl's describeManagement of a Metadata table.
+function M.describe_management(metadata)
+  local istio = M.field(metadata, "filter_metadata")
+  istio = istio and istio.istio
+  local config = istio and istio.config
+  if type(config) ~= "string" then
+    return ""
+  end
+  if config:sub(1, 26) == "/apis/networking.istio.io/" then
+    local pieces = {}
+    for piece in (config .. "/"):gmatch("(.-)/") do
+      pieces[#pieces + 1] = piece
+    end
+    if #pieces ~= 8 then
+      return ""
+    end
+    return pieces[8] .. "." .. pieces[6]
+  end
+  return "<unknown>"
+end
+
+--- Item metatable: rows expose their resource's .raw, :json() and :yaml().
+M.item_mt = {
+  __index = function(item, key)
+    local res = rawget(item, "resource")
+    if key == "raw" then
+      return res and res.raw
+    elseif key == "json" then
+      return function(self, ...)
+        return rawget(self, "resource"):json(...)
+      end
+    elseif key == "yaml" then
+      return function(self)
+        return rawget(self, "resource"):yaml()
+      end
+    end
+  end,
+}
+
+--- Gives every item the item metatable; returns items.
+function M.items(items)
+  for _, item in ipairs(items) do
+    setmetatable(item, M.item_mt)
+  end
+  return items
+end
+
+--- istioctl's -o json of a list of resources (MessageSlice + Println).
+function M.json_of(items)
+  local handles = {}
+  for i, item in ipairs(items) do
+    handles[i] = item.resource
+  end
+  return M.xds().json_list(handles, "istioctl") .. "\n"
+end
+
+--- JSONToYAML of json text, as istioctl prints it (with Println's newline).
+function M.yaml_of(json)
+  return M.xds().yaml(json) .. "\n"
+end
+
+--- Presenter methods shared by the resource lists.
+M.resource_methods = {
+  json = function(list)
+    return M.json_of(list:items())
+  end,
+  yaml = function(list)
+    return M.yaml_of(M.json_of(list:items()))
+  end,
+}
+
+return M
