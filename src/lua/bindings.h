@@ -31,6 +31,9 @@ int meshlua_l_isatty(lua_State *L);
 /* meshlua.load(path_or_text [, opts]) -> proxy (see l_load.c). */
 int meshlua_l_load(lua_State *L);
 
+/* meshlua.fetch(url_or_list [, opts]) -> proxy or results (see l_fetch.c). */
+int meshlua_l_fetch(lua_State *L);
+
 /* Adds the proxy-config view methods to the proxy type and the internal
  * table _xds to the meshlua table on the stack's top (see l_views.c). */
 void meshlua_open_views(lua_State *L);

@@ -12,6 +12,7 @@ static const luaL_Reg meshlua_functions[] = {
     {"isatty", meshlua_l_isatty},
     {"list", meshlua_l_list},
     {"load", meshlua_l_load},
+    {"fetch", meshlua_l_fetch},
     {NULL, NULL},
 };
 
