@@ -4,6 +4,7 @@
 #include <lua.h>
 
 #include "lua/bindings.h"
+#include "lua/l_mesh.h"
 #include "lua/l_proxy.h"
 #include "meshlua/config.h"
 
@@ -20,6 +21,7 @@ void meshlua_open_bindings(lua_State *L)
 {
 	meshlua_open_proxy(L);
 	luaL_newlib(L, meshlua_functions);
+	meshlua_open_mesh(L);
 	meshlua_open_views(L);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");
