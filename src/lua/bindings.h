@@ -38,4 +38,9 @@ int meshlua_l_fetch(lua_State *L);
  * table _xds to the meshlua table on the stack's top (see l_views.c). */
 void meshlua_open_views(lua_State *L);
 
+/* Adds proxy:resolve to the proxy type, the trace and route table types, and
+ * meshlua.routes / meshlua.check_routes to the meshlua table on the stack's
+ * top (see l_resolve.c). */
+void meshlua_open_resolve(lua_State *L);
+
 #endif

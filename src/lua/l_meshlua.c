@@ -23,6 +23,7 @@ void meshlua_open_bindings(lua_State *L)
 	luaL_newlib(L, meshlua_functions);
 	meshlua_open_mesh(L);
 	meshlua_open_views(L);
+	meshlua_open_resolve(L);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, LUA_RELEASE);

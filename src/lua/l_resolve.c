@@ -1,0 +1,726 @@
+/* Bindings of the resolution engine: proxy:resolve(req), meshlua.routes(rc)
+ * and its route-table userdata ("meshlua.routes"), meshlua.check_routes
+ * (the router check tool, in lua/meshlua/router_check.lua). Requests are
+ * checked here and copied into the trace they produce; the engine does the
+ * rest. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/bindings.h"
+#include "lua/l_proxy.h"
+#include "lua/l_resolve.h"
+
+/* ---- requests ---- */
+
+static const char *dup_str(lua_State *L, struct l_trace *t, const char *s, size_t len)
+{
+	char *d = arena_strndup(&t->arena, s, len);
+	if (!d)
+		luaL_error(L, "out of memory");
+	return d;
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int valid_host(const char *h, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)h[i]) && !strchr(".-_", h[i]))
+			return 0;
+	return 1;
+}
+
+struct url {
+	const char *scheme, *host, *path;
+	size_t scheme_len, host_len;
+	long port; /* -1 when absent */
+};
+
+/* scheme://host[:port][/path?query]; host may be [v6]. */
+static int parse_url(const char *u, struct url *out, const char **why)
+{
+	const char *p = strstr(u, "://"), *h, *end;
+	memset(out, 0, sizeof *out);
+	out->port = -1;
+	if (!p || p == u) {
+		*why = "no scheme:// in it";
+		return -1;
+	}
+	out->scheme = u;
+	out->scheme_len = (size_t)(p - u);
+	for (size_t i = 0; i < out->scheme_len; i++)
+		if (!isalpha((unsigned char)u[i])) {
+			*why = "the scheme has bad characters";
+			return -1;
+		}
+	h = p + 3;
+	end = h + strcspn(h, "/?#");
+	out->path = *end ? end : NULL;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (!close) {
+			*why = "an IPv6 host needs a closing ]";
+			return -1;
+		}
+		out->host = h + 1;
+		out->host_len = (size_t)(close - h - 1);
+		p = close + 1;
+	} else {
+		p = memchr(h, ':', (size_t)(end - h));
+		out->host = h;
+		out->host_len = (size_t)((p ? p : end) - h);
+		if (!valid_host(out->host, out->host_len)) {
+			*why = out->host_len ? "the host has bad characters" : "it has no host";
+			return -1;
+		}
+	}
+	if (p && p < end && *p == ':') {
+		char *stop;
+		if (p + 1 == end || !isdigit((unsigned char)p[1])) {
+			*why = "the port is not a number";
+			return -1;
+		}
+		errno = 0;
+		out->port = strtol(p + 1, &stop, 10);
+		if (stop != end || errno) {
+			*why = "the port is not a number";
+			return -1;
+		}
+	} else if (p && p < end) {
+		*why = "unexpected text after the host";
+		return -1;
+	}
+	return 0;
+}
+
+static const char *opt_string(lua_State *L, int idx, const char *field)
+{
+	const char *s = NULL;
+	int type = lua_getfield(L, idx, field);
+	if (type == LUA_TSTRING || type == LUA_TNUMBER)
+		s = lua_tostring(L, -1);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "bad request: %s must be a string, got %s", field,
+		           lua_typename(L, type));
+	lua_pop(L, 1);
+	return s;
+}
+
+static long opt_port(lua_State *L, int idx)
+{
+	long port = -1;
+	int type = lua_getfield(L, idx, "port");
+	if (type == LUA_TNUMBER && lua_isinteger(L, -1))
+		port = (long)lua_tointeger(L, -1);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "bad request: port must be an integer");
+	lua_pop(L, 1);
+	return port;
+}
+
+static void add_header(lua_State *L, struct l_trace *t, const char *name, const char *value)
+{
+	struct resolve_request *q = &t->req;
+	if (q->header_count >= RESOLVE_MAX_HEADERS)
+		luaL_error(L, "bad request: too many headers (at most %d)", RESOLVE_MAX_HEADERS);
+	if (!*name)
+		luaL_error(L, "bad request: a header needs a name");
+	q->headers[q->header_count].name = dup_str(L, t, name, strlen(name));
+	q->headers[q->header_count].value = dup_str(L, t, value, strlen(value));
+	q->header_count++;
+}
+
+/* headers = { name = value | {values...} } or { {name, value}, ... } */
+static void read_headers(lua_State *L, int idx, struct l_trace *t, const char *field, int response)
+{
+	int hidx;
+	if (lua_getfield(L, idx, field) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1))
+		luaL_error(L, "bad request: %s must be a table", field);
+	hidx = lua_gettop(L);
+	if (response) {
+		size_t n = lua_rawlen(L, hidx);
+		struct resolve_header *seed = arena_calloc(&t->arena, n ? n : 1, sizeof *seed);
+		if (!seed)
+			luaL_error(L, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			lua_rawgeti(L, hidx, (lua_Integer)i + 1);
+			lua_rawgeti(L, -1, 1);
+			lua_rawgeti(L, -2, 2);
+			if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
+				luaL_error(L, "bad request: %s[%d] must be {name, value}", field,
+				           (int)i + 1);
+			seed[i].name = dup_str(L, t, lua_tostring(L, -2), lua_rawlen(L, -2));
+			seed[i].value = dup_str(L, t, lua_tostring(L, -1), lua_rawlen(L, -1));
+			lua_pop(L, 3);
+		}
+		t->response_seed = seed;
+		t->response_seed_count = n;
+		lua_pop(L, 1);
+		return;
+	}
+	/* A list of pairs keeps its order; a map is taken in sorted name order
+	 * so the same table always makes the same request. */
+	if (lua_rawlen(L, hidx) > 0) {
+		for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, hidx); i++) {
+			lua_rawgeti(L, hidx, i);
+			lua_rawgeti(L, -1, 1);
+			lua_rawgeti(L, -2, 2);
+			if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
+				luaL_error(L, "bad request: headers[%d] must be {name, value}",
+				           (int)i);
+			add_header(L, t, lua_tostring(L, -2), lua_tostring(L, -1));
+			lua_pop(L, 3);
+		}
+	} else {
+		lua_getglobal(L, "require");
+		lua_pushliteral(L, "meshlua.trace");
+		lua_call(L, 1, 1);
+		lua_getfield(L, -1, "sorted_pairs_list");
+		lua_pushvalue(L, hidx);
+		lua_call(L, 1, 1);
+		for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
+			lua_rawgeti(L, -1, i);
+			lua_rawgeti(L, -1, 1);
+			lua_rawgeti(L, -2, 2);
+			if (lua_type(L, -2) != LUA_TSTRING)
+				luaL_error(L, "bad request: header names must be strings");
+			if (lua_istable(L, -1)) {
+				for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, -1); k++) {
+					lua_rawgeti(L, -1, k);
+					if (!lua_isstring(L, -1))
+						luaL_error(L,
+						           "bad request: header %s: values must be "
+						           "strings",
+						           lua_tostring(L, -3));
+					add_header(L, t, lua_tostring(L, -3), lua_tostring(L, -1));
+					lua_pop(L, 1);
+				}
+			} else if (lua_isstring(L, -1)) {
+				add_header(L, t, lua_tostring(L, -2), lua_tostring(L, -1));
+			} else {
+				luaL_error(L, "bad request: header %s must be a string",
+				           lua_tostring(L, -2));
+			}
+			lua_pop(L, 3);
+		}
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+}
+
+static void read_alpn(lua_State *L, int idx, struct l_trace *t)
+{
+	struct resolve_request *q = &t->req;
+	int type = lua_getfield(L, idx, "alpn");
+	if (type == LUA_TSTRING) {
+		q->alpn[0] = dup_str(L, t, lua_tostring(L, -1), lua_rawlen(L, -1));
+		q->alpn_count = 1;
+	} else if (type == LUA_TTABLE) {
+		size_t n = lua_rawlen(L, -1);
+		if (n > RESOLVE_MAX_ALPN)
+			luaL_error(L, "bad request: at most %d alpn protocols", RESOLVE_MAX_ALPN);
+		for (size_t i = 0; i < n; i++) {
+			lua_rawgeti(L, -1, (lua_Integer)i + 1);
+			if (!lua_isstring(L, -1))
+				luaL_error(L, "bad request: alpn entries must be strings");
+			q->alpn[i] = dup_str(L, t, lua_tostring(L, -1), lua_rawlen(L, -1));
+			lua_pop(L, 1);
+		}
+		q->alpn_count = n;
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "bad request: alpn must be a string or a list");
+	}
+	lua_pop(L, 1);
+}
+
+static void read_source(lua_State *L, struct l_trace *t, const char *src)
+{
+	const char *colon = strrchr(src, ':');
+	char host[64];
+	if (colon && strchr(src, '.') && colon > src) {
+		size_t n = (size_t)(colon - src);
+		char *end;
+		long port;
+		if (n >= sizeof host)
+			luaL_error(L, "bad request: source \"%s\" is not an address", src);
+		memcpy(host, src, n);
+		host[n] = '\0';
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			luaL_error(L, "bad request: source port in \"%s\" must be from 1 to 65535",
+			           src);
+		t->req.source_port = (uint32_t)port;
+		src = host;
+	}
+	if (!is_ip(src))
+		luaL_error(L, "bad request: source \"%s\" is not an IP address", src);
+	t->req.source_address = dup_str(L, t, src, strlen(src));
+}
+
+void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
+                             int (*host_to_address)(void *ctx, const char *host, char *buf,
+                                                    size_t cap),
+                             void *ctx, int need_address)
+{
+	struct resolve_request *q = &t->req;
+	struct url u;
+	const char *url = NULL, *why, *s, *host = NULL;
+	char hostbuf[256];
+	long port = -1;
+	int https = 0, is_table = lua_type(L, idx) == LUA_TTABLE;
+	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) == LUA_TSTRING)
+		url = lua_tostring(L, idx);
+	else if (is_table)
+		url = opt_string(L, idx, "url");
+	else
+		luaL_typeerror(L, idx, "URL string or request table");
+	if (url) {
+		if (parse_url(url, &u, &why) < 0)
+			luaL_error(L, "bad URL \"%s\": %s", url, why);
+		if (u.host_len >= sizeof hostbuf)
+			luaL_error(L, "bad URL \"%s\": the host is too long", url);
+		memcpy(hostbuf, u.host, u.host_len);
+		hostbuf[u.host_len] = '\0';
+		host = hostbuf;
+		port = u.port;
+		if (u.scheme_len == 5 && strncmp(u.scheme, "https", 5) == 0)
+			https = 1;
+		else if (u.scheme_len == 3 && strncmp(u.scheme, "tcp", 3) == 0)
+			q->protocol = RESOLVE_PROTO_TCP;
+		else if (!(u.scheme_len == 4 && strncmp(u.scheme, "http", 4) == 0))
+			luaL_error(L, "bad URL \"%s\": scheme must be http, https or tcp", url);
+		if (u.path)
+			q->path = dup_str(L, t, u.path, strlen(u.path));
+		if (port == 0 || port > 65535)
+			luaL_error(L, "bad URL \"%s\": port %d must be from 1 to 65535", url,
+			           (int)port);
+		if (port < 0 && q->protocol == RESOLVE_PROTO_TCP)
+			luaL_error(L, "bad URL \"%s\": a tcp:// URL needs a port", url);
+	}
+	if (https) {
+		q->scheme = "https";
+		q->protocol = RESOLVE_PROTO_TLS;
+	}
+	if (is_table) {
+		long p = opt_port(L, idx);
+		if ((s = opt_string(L, idx, "host"))) {
+			if (strlen(s) >= sizeof hostbuf || (!valid_host(s, strlen(s)) && !is_ip(s)))
+				luaL_error(L, "bad request: host \"%s\" is not a host name", s);
+			strcpy(hostbuf, s);
+			host = hostbuf;
+		}
+		if (lua_getfield(L, idx, "port") != LUA_TNIL && (p < 1 || p > 65535))
+			luaL_error(L, "bad request: port %d must be from 1 to 65535", (int)p);
+		lua_pop(L, 1);
+		if (p > 0)
+			port = p;
+		if ((s = opt_string(L, idx, "protocol"))) {
+			if (strcmp(s, "http") == 0 || strcmp(s, "http1") == 0)
+				q->protocol = RESOLVE_PROTO_HTTP;
+			else if (strcmp(s, "http2") == 0 || strcmp(s, "h2c") == 0)
+				q->protocol = RESOLVE_PROTO_HTTP2;
+			else if (strcmp(s, "tcp") == 0)
+				q->protocol = RESOLVE_PROTO_TCP;
+			else if (strcmp(s, "tls") == 0)
+				q->protocol = RESOLVE_PROTO_TLS;
+			else
+				luaL_error(L,
+				           "bad request: protocol \"%s\" must be http, http2, tcp "
+				           "or tls",
+				           s);
+		}
+		if ((s = opt_string(L, idx, "path")))
+			q->path = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "method")))
+			q->method = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "scheme")))
+			q->scheme = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "sni")))
+			q->sni = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "source")))
+			read_source(L, t, s);
+		if ((s = opt_string(L, idx, "hash_key"))) {
+			q->hash_key = dup_str(L, t, s, strlen(s));
+			q->has_hash_key = 1;
+		}
+		if ((s = opt_string(L, idx, "runtime"))) {
+			q->runtime_key = dup_str(L, t, s, strlen(s));
+			q->runtime_mock = 1;
+		}
+		lua_getfield(L, idx, "runtime_mock");
+		q->runtime_mock |= lua_toboolean(L, -1);
+		lua_getfield(L, idx, "internal");
+		q->internal = lua_toboolean(L, -1);
+		lua_pop(L, 2);
+		if (lua_getfield(L, idx, "random_value") != LUA_TNIL) {
+			lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : -1;
+			if (v < 0)
+				luaL_error(L, "bad request: random_value must be a non-negative "
+				              "integer");
+			q->random_value = (uint64_t)v;
+			q->has_random_value = 1;
+		}
+		lua_pop(L, 1);
+		read_headers(L, idx, t, "headers", 0);
+		read_headers(L, idx, t, "response_headers", 1);
+		read_alpn(L, idx, t);
+		if ((s = opt_string(L, idx, "authority")))
+			q->authority = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "address"))) {
+			if (!is_ip(s))
+				luaL_error(L, "bad request: address \"%s\" is not an IP address",
+				           s);
+			q->address = dup_str(L, t, s, strlen(s));
+		}
+	}
+	if (port < 0)
+		port = https ? 443 : 80;
+	q->port = (uint32_t)port;
+	if (host && !q->authority) {
+		/* What a client puts in Host: the port only when it is not the
+		 * scheme's default. */
+		char buf[300];
+		int ipv6 = strchr(host, ':') != NULL;
+		if (port == (https ? 443 : 80))
+			snprintf(buf, sizeof buf, ipv6 ? "[%s]" : "%s", host);
+		else
+			snprintf(buf, sizeof buf, ipv6 ? "[%s]:%d" : "%s:%d", host, (int)port);
+		q->authority = dup_str(L, t, buf, strlen(buf));
+	}
+	if (https && host && !q->sni)
+		q->sni = dup_str(L, t, host, strlen(host));
+	if (!q->address && host && is_ip(host))
+		q->address = dup_str(L, t, host, strlen(host));
+	if (!q->address && need_address) {
+		char addr[64];
+		if (!host)
+			luaL_error(L, "bad request: give a URL, a host or an address");
+		if (!host_to_address)
+			luaL_error(L,
+			           "bad request: host \"%s\" is not an IP address and a loaded "
+			           "dump has no DNS: give address = \"<ip>\"",
+			           host);
+		if (host_to_address(ctx, host, addr, sizeof addr) < 0)
+			luaL_error(L, "bad request: host \"%s\" is not a service of the mesh",
+			           host);
+		q->address = dup_str(L, t, addr, strlen(addr));
+	}
+}
+
+/* ---- proxy:resolve ---- */
+
+#define RESOLVERS_KEY "meshlua.resolvers"
+#define RESOLVER_TYPE "meshlua.resolver"
+
+static int l_resolver_gc(lua_State *L)
+{
+	struct resolver **r = luaL_checkudata(L, 1, RESOLVER_TYPE);
+	resolver_free(*r);
+	*r = NULL;
+	return 0;
+}
+
+/* The resolver of the proxy at idx (round-robin state lives per proxy). */
+static struct resolver *proxy_resolver(lua_State *L, int idx)
+{
+	struct resolver **slot;
+	idx = lua_absindex(L, idx);
+	lua_getfield(L, LUA_REGISTRYINDEX, RESOLVERS_KEY);
+	lua_pushvalue(L, idx);
+	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
+		slot = lua_touserdata(L, -1);
+		lua_pop(L, 2);
+		return *slot;
+	}
+	lua_pop(L, 1);
+	slot = lua_newuserdatauv(L, sizeof *slot, 0);
+	*slot = NULL;
+	luaL_setmetatable(L, RESOLVER_TYPE);
+	if (!(*slot = resolver_new(0x6d6573686c7561ULL)))
+		luaL_error(L, "out of memory");
+	lua_pushvalue(L, idx);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, -4);
+	lua_pop(L, 2);
+	return *slot;
+}
+
+static void raise_error(lua_State *L, const struct mesh_error *err)
+{
+	char msg[2048];
+	mesh_error_format(err, msg, sizeof msg);
+	luaL_error(L, "%s", msg);
+}
+
+/* proxy:resolve(req) -> trace. req is a URL ("http://customers.default/")
+ * or a table { url=, host=, port=, address=, path=, method=, headers=,
+ * protocol="http"|"http2"|"tcp"|"tls", sni=, alpn=, source=,
+ * random_value=, hash_key=, internal= }. A host name resolves through the
+ * mesh for synthesized proxies; a loaded dump needs address= unless the
+ * host is an IP. */
+static int l_proxy_resolve(lua_State *L)
+{
+	struct l_proxy *p = meshlua_check_proxy(L, 1);
+	struct xds_snapshot *snap = meshlua_proxy_snapshot(L, 1);
+	struct resolver *r = proxy_resolver(L, 1);
+	struct mesh_error err;
+	struct l_trace *t = l_resolve_push_trace(L);
+	l_resolve_check_request(L, 2, t, p->resolve_host, p->ctx, 1);
+	mesh_error_clear(&err);
+	xds_snapshot_ref(snap);
+	t->snap = snap;
+	if (resolve(r, snap, &t->req, &t->res, NULL, NULL, &err) < 0)
+		raise_error(L, &err);
+	return 1;
+}
+
+/* proxy:resolver_reset([seed]): forgets round-robin positions and reseeds
+ * the random source of this proxy's resolutions. */
+static int l_proxy_resolver_reset(lua_State *L)
+{
+	struct resolver *r;
+	meshlua_check_proxy(L, 1);
+	r = proxy_resolver(L, 1);
+	resolver_reset(r, (uint64_t)luaL_optinteger(L, 2, 0x6d6573686c7561LL));
+	return 0;
+}
+
+/* ---- meshlua.routes ---- */
+
+static struct l_routes *check_routes(lua_State *L, int idx)
+{
+	struct l_routes *r = luaL_checkudata(L, idx, MESHLUA_ROUTES);
+	if (!r->rt)
+		luaL_argerror(L, idx, "route table already closed");
+	return r;
+}
+
+static int l_routes_gc(lua_State *L)
+{
+	struct l_routes *r = luaL_checkudata(L, 1, MESHLUA_ROUTES);
+	resolve_routes_free(r->rt);
+	r->rt = NULL;
+	resolver_free(r->resolver);
+	r->resolver = NULL;
+	if (r->has_stream)
+		yaml_stream_free(&r->stream);
+	r->has_stream = 0;
+	free(r->source);
+	r->source = NULL;
+	return 0;
+}
+
+/* meshlua.routes(route_config [, { router_check = true }]) -> route table.
+ * route_config is a file name, JSON/YAML text or a table, in Envoy's
+ * RouteConfiguration form. Every problem Envoy would reject (an invalid
+ * regex, a duplicate domain ...) is raised here with its place. */
+static int l_routes_new(lua_State *L)
+{
+	struct l_routes *r;
+	const struct node *root;
+	struct mesh_error err;
+	unsigned flags = 0;
+	const char *source;
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "router_check");
+		if (lua_toboolean(L, -1))
+			flags |= RESOLVE_ROUTES_ROUTER_CHECK;
+		lua_pop(L, 1);
+	}
+	r = lua_newuserdatauv(L, sizeof *r, 0);
+	memset(r, 0, sizeof *r);
+	luaL_setmetatable(L, MESHLUA_ROUTES);
+	root = l_resolve_load_doc(L, 1, &r->stream, "route configuration");
+	r->has_stream = 1;
+	source = r->stream.source ? r->stream.source : "<table>";
+	if (!(r->source = strdup(source)) || !(r->resolver = resolver_new(0x6d6573686c7561ULL)))
+		return luaL_error(L, "out of memory");
+	mesh_error_clear(&err);
+	if (!(r->rt = resolve_routes_compile(root, r->source, flags, &err)))
+		raise_error(L, &err);
+	return 1;
+}
+
+/* routes:route(req) -> trace, at the route level only (virtual host, route,
+ * action). req as for proxy:resolve, plus runtime= (the router check tool's
+ * enabled runtime key) and response_headers= (a list of {name, value}). */
+static int l_routes_route(lua_State *L)
+{
+	struct l_routes *r = check_routes(L, 1);
+	struct mesh_error err;
+	struct l_trace *t = l_resolve_push_trace(L);
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1);
+	l_resolve_check_request(L, 2, t, NULL, NULL, 0);
+	t->rt = r->rt;
+	mesh_error_clear(&err);
+	if (resolve_routes_route(r->resolver, r->rt, &t->req, &t->res, NULL, NULL, &err) < 0)
+		raise_error(L, &err);
+	return 1;
+}
+
+/* routes:info() -> { name =, targets =, vhosts = { { name =, routes = { {
+ * name =, match =, weighted = n or nil } } } } } (for coverage reports). */
+static int l_routes_info(lua_State *L)
+{
+	struct l_routes *r = check_routes(L, 1);
+	size_t nv = resolve_routes_vhost_count(r->rt);
+	lua_createtable(L, 0, 3);
+	l_resolve_push_node(L, node_field(r->stream.docs[0], "name"));
+	lua_setfield(L, -2, "name");
+	lua_pushinteger(L, (lua_Integer)resolve_routes_target_count(r->rt));
+	lua_setfield(L, -2, "targets");
+	lua_createtable(L, (int)nv, 0);
+	for (size_t v = 0; v < nv; v++) {
+		size_t nr = resolve_routes_route_count(r->rt, v);
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, resolve_routes_vhost_name(r->rt, v));
+		lua_setfield(L, -2, "name");
+		lua_createtable(L, (int)nr, 0);
+		for (size_t i = 0; i < nr; i++) {
+			const struct node *route = resolve_routes_route_json(r->rt, v, i);
+			const struct node *wc =
+			    node_field(node_field(node_field(route, "route"), "weighted_clusters"),
+			               "clusters");
+			lua_createtable(L, 0, 3);
+			l_resolve_push_node(L, node_field(route, "name"));
+			lua_setfield(L, -2, "name");
+			l_resolve_push_node(L, node_field(route, "match"));
+			lua_setfield(L, -2, "match");
+			if (wc && wc->type == NODE_SEQ) {
+				lua_pushinteger(L, (lua_Integer)wc->len);
+				lua_setfield(L, -2, "weighted");
+			}
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		lua_setfield(L, -2, "routes");
+		lua_rawseti(L, -2, (lua_Integer)v + 1);
+	}
+	lua_setfield(L, -2, "vhosts");
+	return 1;
+}
+
+static int l_routes_index(lua_State *L)
+{
+	struct l_routes *r = check_routes(L, 1);
+	const char *key = luaL_checkstring(L, 2);
+	if (strcmp(key, "name") == 0) {
+		l_resolve_push_node(L, node_field(r->stream.docs[0], "name"));
+		return 1;
+	}
+	if (strcmp(key, "source") == 0) {
+		lua_pushstring(L, r->source);
+		return 1;
+	}
+	luaL_getmetatable(L, MESHLUA_ROUTES);
+	lua_getfield(L, -1, "methods");
+	lua_getfield(L, -1, key);
+	return 1;
+}
+
+static int l_routes_tostring(lua_State *L)
+{
+	struct l_routes *r = check_routes(L, 1);
+	const char *name = node_text(node_field(r->stream.docs[0], "name"));
+	lua_pushfstring(L, "route configuration %s (%d virtual hosts, %d routes)",
+	                name ? name : "(unnamed)", (int)resolve_routes_vhost_count(r->rt),
+	                (int)resolve_routes_target_count(r->rt));
+	return 1;
+}
+
+/* meshlua.read_document(path_or_text) -> table: the first document of a
+ * JSON or YAML file (or text) as Lua values; raises naming the input and
+ * place when it does not parse. */
+static int l_read_document(lua_State *L)
+{
+	struct yaml_stream stream;
+	const struct node *doc;
+	luaL_checkany(L, 1);
+	if (lua_istable(L, 1)) {
+		lua_pushvalue(L, 1);
+		return 1;
+	}
+	doc = l_resolve_load_doc(L, 1, &stream, "document");
+	l_resolve_push_node(L, doc);
+	yaml_stream_free(&stream);
+	return 1;
+}
+
+/* meshlua.check_routes(route_config, tests [, options]) -> report: Envoy's
+ * router check tool (see lua/meshlua/router_check.lua). */
+static int l_check_routes(lua_State *L)
+{
+	int n = lua_gettop(L);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "meshlua.router_check");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, "check_routes");
+	for (int i = 1; i <= n; i++)
+		lua_pushvalue(L, i);
+	lua_call(L, n, 1);
+	return 1;
+}
+
+static const luaL_Reg routes_meta[] = {
+    {"__index", l_routes_index},
+    {"__tostring", l_routes_tostring},
+    {"__gc", l_routes_gc},
+    {"__close", l_routes_gc},
+    {NULL, NULL},
+};
+
+static const luaL_Reg routes_methods[] = {
+    {"route", l_routes_route},
+    {"info", l_routes_info},
+    {NULL, NULL},
+};
+
+static const luaL_Reg proxy_methods[] = {
+    {"resolve", l_proxy_resolve},
+    {"resolver_reset", l_proxy_resolver_reset},
+    {NULL, NULL},
+};
+
+static const luaL_Reg functions[] = {
+    {"routes", l_routes_new},
+    {"check_routes", l_check_routes},
+    {"read_document", l_read_document},
+    {NULL, NULL},
+};
+
+void meshlua_open_resolve(lua_State *L)
+{
+	luaL_newmetatable(L, MESHLUA_ROUTES);
+	luaL_setfuncs(L, routes_meta, 0);
+	luaL_newlib(L, routes_methods);
+	lua_setfield(L, -2, "methods");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, RESOLVER_TYPE);
+	lua_pushcfunction(L, l_resolver_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, RESOLVERS_KEY);
+	l_resolve_open_trace(L);
+	meshlua_proxy_add_methods(L, proxy_methods);
+	luaL_setfuncs(L, functions, 0);
+}
