@@ -25,6 +25,7 @@ meshlua_require_pkg(CJSON libcjson libcjson-dev)
 meshlua_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 meshlua_require_pkg(CURL libcurl libcurl4-openssl-dev)
 meshlua_require_pkg(READLINE readline libreadline-dev)
+meshlua_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 find_package(Threads REQUIRED)
 
 # Lua modules the host loads at run time: lua-cjson for every script, busted

@@ -6,6 +6,7 @@
 #include "lua/bindings.h"
 #include "lua/l_mesh.h"
 #include "lua/l_proxy.h"
+#include "lua/l_server.h"
 #include "meshlua/config.h"
 
 static const luaL_Reg meshlua_functions[] = {
@@ -23,6 +24,7 @@ void meshlua_open_bindings(lua_State *L)
 	luaL_newlib(L, meshlua_functions);
 	meshlua_open_mesh(L);
 	meshlua_open_views(L);
+	meshlua_open_server(L);
 	meshlua_open_resolve(L);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");

@@ -1,0 +1,33 @@
+/* The dashboard servers in Lua (l_server.c): meshlua.serve_admin,
+ * meshlua.serve_controlz, the server userdata ("meshlua.server"), and the
+ * per-proxy counters that /stats and /clusters show. Other binding families
+ * use the two functions below: the resolution binding counts each request,
+ * the mesh binding tells the servers the mesh changed. */
+#ifndef MESHLUA_L_SERVER_H
+#define MESHLUA_L_SERVER_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "meshlua/admin.h"
+
+/* The counters of the proxy at idx, made on first use and kept as long as
+ * the proxy lives (shared with its admin servers). Borrowed. */
+struct admin_stats *meshlua_proxy_stats(lua_State *L, int idx);
+
+/* Counts one request resolved through the proxy at idx (see
+ * admin_request_record). Raises only when memory runs out. */
+void meshlua_proxy_count_request(lua_State *L, int idx, const struct admin_request_record *rec);
+
+/* Tells every running server that the mesh may have changed: admin servers
+ * of synthesized proxies take the proxy's current snapshot (an xDS push),
+ * ControlZ servers republish their mesh page. Errors (a pod that is gone)
+ * leave that server on its last good state. Call it after each mutation. */
+void meshlua_dashboards_changed(lua_State *L);
+
+/* Adds meshlua.serve_admin, meshlua.serve_controlz and
+ * meshlua.dashboards_changed to the meshlua table on the stack's top, and
+ * proxy:count_request / proxy:stats to the proxy type. */
+void meshlua_open_server(lua_State *L);
+
+#endif

@@ -1,0 +1,73 @@
+/* Internal to the admin interface (src/net/admin*.c): the shared state and
+ * the handlers of each page family. */
+#ifndef MESHLUA_NET_ADMIN_INT_H
+#define MESHLUA_NET_ADMIN_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "meshlua/admin.h"
+
+struct admin {
+	pthread_mutex_t lock;      /* guards snap */
+	struct xds_snapshot *snap; /* one reference */
+	struct admin_stats *stats; /* one reference */
+	char *name;
+	char *envoy_version;
+	time_t started; /* for uptime */
+};
+
+/* One counted statistic as the pages print it. Strings live as long as the
+ * stats they came from. */
+struct admin_stat_value {
+	const char *name;   /* Envoy's flat name: "cluster.X.upstream_rq_total" */
+	const char *family; /* Prometheus name: "envoy_cluster_upstream_rq_total" */
+	const char *labels; /* Prometheus labels: `envoy_cluster_name="X"`; "" when none */
+	uint64_t value;
+	int gauge;  /* 0: counter */
+	int hidden; /* per-host stats: /clusters only, not /stats */
+};
+
+/* The counted statistics now, in no order, as a malloc'd array of *n
+ * (free() it; the strings stay owned by st). NULL with *n 0 when none or
+ * out of memory. */
+struct admin_stat_value *admin_stats_copy(struct admin_stats *st, size_t *n);
+
+/* The per-host counter stat ("rq_total", "rq_success", "rq_error",
+ * "cx_total") of host in cluster. */
+uint64_t admin_stats_host(struct admin_stats *st, const char *cluster, const char *host,
+                          const char *stat);
+
+/* Handlers by page family. snap is a reference held for the call. */
+void admin_page_clusters(struct admin *a, struct xds_snapshot *snap, const struct http_request *req,
+                         struct http_response *resp);
+void admin_page_listeners(struct admin *a, struct xds_snapshot *snap,
+                          const struct http_request *req, struct http_response *resp);
+void admin_page_config_dump(struct admin *a, struct xds_snapshot *snap,
+                            const struct http_request *req, struct http_response *resp);
+void admin_page_stats(struct admin *a, struct xds_snapshot *snap, const struct http_request *req,
+                      struct http_response *resp, int prometheus);
+
+/* Helpers over config trees shared by the pages. */
+
+/* 1 when r is served (static or active; not warming or draining). */
+int admin_resource_live(const struct xds_resource *r);
+
+/* The "ip:port" of an envoy.config.core.v3.Address (socket_address) into
+ * buf; 0, or -1 when addr has no socket address. Also sets *ip, *port when
+ * not NULL (ip borrowed from the tree). */
+int admin_socket_address(const struct node *addr, char *buf, size_t cap, const char **ip,
+                         long long *port);
+
+/* The HTTP connection managers' stat_prefix values of listener l, each
+ * passed to fn. */
+void admin_listener_stat_prefixes(const struct node *listener,
+                                  void (*fn)(void *arg, const char *prefix), void *arg);
+
+/* The hosts of cluster c: its ClusterLoadAssignment (EDS from snap, else
+ * the cluster's own load_assignment), or NULL. */
+const struct node *admin_cluster_assignment(struct xds_snapshot *snap, const struct node *c);
+
+#endif
