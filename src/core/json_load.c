@@ -25,9 +25,14 @@ struct parser {
 	char *p;                /* next byte to read */
 	const char *line_start; /* first byte of the current line */
 	int line;
-	char *pending;       /* end of the last number, NUL-terminated once passed */
+	char *pending;      /* end of the last number, NUL-terminated once passed */
+	struct node *chunk; /* nodes carved from arena chunks, NODE_CHUNK at a time */
+	size_t chunk_left;
 	struct node **stack; /* members of the open containers (malloc'd) */
 	size_t top, cap;
+	unsigned flags;     /* JSON_SHARED_KEYS ... */
+	struct node **keys; /* shared key nodes, open addressing (malloc'd) */
+	size_t key_count, key_cap;
 	int failed;
 };
 
@@ -115,12 +120,20 @@ static void fail_oom(struct parser *ps)
 	mesh_error_set(ps->err, ps->source, 0, 0, "out of memory parsing JSON");
 }
 
+/* Skips blanks; the indentation of pretty-printed dumps (a third of their
+ * bytes) goes eight spaces at a time. */
 static inline void skip_ws(struct parser *ps)
 {
+	static const uint64_t spaces = 0x2020202020202020ULL;
 	char *p = ps->p;
 	for (;;) {
 		char c = *p;
-		if (c == ' ' || c == '\t' || c == '\r') {
+		if (c == ' ') {
+			uint64_t x;
+			p++;
+			while (ps->end - p >= 8 && (memcpy(&x, p, 8), x == spaces))
+				p += 8;
+		} else if (c == '\t' || c == '\r') {
 			p++;
 		} else if (c == '\n') {
 			ps->line++;
@@ -141,14 +154,23 @@ static inline void flush_pending(struct parser *ps)
 	}
 }
 
+/* Nodes per arena allocation: one call per 1024 nodes instead of one each. */
+#define NODE_CHUNK 1024
+
 static inline struct node *new_node(struct parser *ps, enum node_type type, enum node_tag tag,
                                     const char *at)
 {
-	struct node *n = arena_alloc(ps->arena, sizeof *n);
-	if (!n) {
-		fail_oom(ps);
-		return NULL;
+	struct node *n;
+	if (ps->chunk_left == 0) {
+		ps->chunk = arena_alloc(ps->arena, NODE_CHUNK * sizeof *ps->chunk);
+		if (!ps->chunk) {
+			fail_oom(ps);
+			return NULL;
+		}
+		ps->chunk_left = NODE_CHUNK;
 	}
+	n = ps->chunk++;
+	ps->chunk_left--;
 	n->type = type;
 	n->tag = tag;
 	n->line = ps->line;
@@ -374,6 +396,79 @@ static char *parse_string_text(struct parser *ps, size_t *len)
 	}
 }
 
+static struct node *parse_string(struct parser *ps);
+
+/* Keys longer than this are not shared (they are rare and costly to hash). */
+#define SHARED_KEY_MAX 64
+
+static size_t key_hash(const char *s, size_t n)
+{
+	size_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The shared node of key text s (n bytes), creating it at `at` on first
+ * sight. NULL on no memory. */
+static struct node *shared_key(struct parser *ps, const char *s, size_t n, const char *at)
+{
+	size_t mask, i;
+	struct node *k;
+	if (ps->key_count * 2 >= ps->key_cap) {
+		size_t cap = ps->key_cap ? ps->key_cap * 2 : 256;
+		struct node **keys = calloc(cap, sizeof *keys);
+		if (!keys) {
+			fail_oom(ps);
+			return NULL;
+		}
+		for (size_t j = 0; j < ps->key_cap; j++) {
+			struct node *old = ps->keys[j];
+			if (!old)
+				continue;
+			for (i = key_hash(old->str, old->len) & (cap - 1); keys[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			keys[i] = old;
+		}
+		free(ps->keys);
+		ps->keys = keys;
+		ps->key_cap = cap;
+	}
+	mask = ps->key_cap - 1;
+	for (i = key_hash(s, n) & mask; (k = ps->keys[i]); i = (i + 1) & mask)
+		if (k->len == n && memcmp(k->str, s, n) == 0)
+			return k;
+	if (!(k = new_node(ps, NODE_SCALAR, NODE_TAG_STR, at)))
+		return NULL;
+	k->str = s;
+	k->len = n;
+	ps->keys[i] = k;
+	ps->key_count++;
+	return k;
+}
+
+/* An object key: shared with every identical key when JSON_SHARED_KEYS. */
+static struct node *parse_key(struct parser *ps)
+{
+	const char *at = ps->p;
+	size_t n;
+	char *s;
+	if (!(ps->flags & JSON_SHARED_KEYS))
+		return parse_string(ps);
+	if (!(s = parse_string_text(ps, &n)))
+		return NULL;
+	if (n > SHARED_KEY_MAX) {
+		struct node *k = new_node(ps, NODE_SCALAR, NODE_TAG_STR, at);
+		if (k) {
+			k->str = s;
+			k->len = n;
+		}
+		return k;
+	}
+	return shared_key(ps, s, n, at);
+}
+
 static struct node *parse_string(struct parser *ps)
 {
 	struct node *n = new_node(ps, NODE_SCALAR, NODE_TAG_STR, ps->p);
@@ -474,7 +569,7 @@ static struct node *parse_map(struct parser *ps, int depth)
 			fail_expected(ps, "a string key");
 			return NULL;
 		}
-		if (!(key = parse_string(ps)))
+		if (!(key = parse_key(ps)))
 			return NULL;
 		skip_ws(ps);
 		if (*ps->p != ':') {
@@ -599,9 +694,16 @@ static struct node *parse_value(struct parser *ps, int depth)
 int json_parse_insitu(struct arena *arena, const char *source, char *data, size_t len,
                       struct node **out, struct mesh_error *err)
 {
+	return json_parse_ex(arena, source, data, len, 0, out, err);
+}
+
+int json_parse_ex(struct arena *arena, const char *source, char *data, size_t len, unsigned flags,
+                  struct node **out, struct mesh_error *err)
+{
 	struct parser ps;
 	struct node *root;
 	memset(&ps, 0, sizeof ps);
+	ps.flags = flags;
 	ps.arena = arena;
 	ps.source = source ? source : "<string>";
 	ps.err = err;
@@ -628,6 +730,7 @@ int json_parse_insitu(struct arena *arena, const char *source, char *data, size_
 	else if (!ps.failed)
 		fail_oom(&ps);
 	free(ps.stack);
+	free(ps.keys);
 	if (!root)
 		return -1;
 	*out = root;

@@ -1,7 +1,7 @@
 /* Loading a snapshot from bytes or a file: JSON (the common case, parsed
- * in place into the snapshot's arena) or YAML (the form `istioctl ... -o
- * yaml` writes, parsed by yaml_load and copied into the arena), then
- * xds_snapshot_ingest. The format is judged by content, not by name. */
+ * in place into the snapshot's arena, identical keys sharing one node) or YAML (the form `istioctl
+ * ... -o yaml` writes, parsed by yaml_load and copied into the arena), then xds_snapshot_ingest.
+ * The format is judged by content, not by name. */
 #include <string.h>
 
 #include "meshlua/json_load.h"
@@ -82,7 +82,7 @@ static int parse_owned(struct xds_snapshot *s, char *data, size_t len, struct me
 {
 	struct node *root;
 	int rc = looks_like_json(data, len)
-	             ? json_parse_insitu(&s->arena, s->source, data, len, &root, err)
+	             ? json_parse_ex(&s->arena, s->source, data, len, JSON_SHARED_KEYS, &root, err)
 	             : parse_yaml(s, data, len, &root, err);
 	return rc == 0 ? xds_snapshot_ingest(s, root, err) : -1;
 }
@@ -135,7 +135,7 @@ int xds_snapshot_load_clusters(struct xds_snapshot *s, const char *source, const
 		mesh_error_set(err, source, 0, 0, "out of memory copying %zu bytes", len);
 		return -1;
 	}
-	if (json_parse_insitu(&s->arena, source, copy, len, &root, err) != 0)
+	if (json_parse_ex(&s->arena, source, copy, len, JSON_SHARED_KEYS, &root, err) != 0)
 		return -1;
 	return xds_snapshot_set_clusters_status(s, source, root, err);
 }
@@ -146,7 +146,7 @@ int xds_snapshot_load_clusters_file(struct xds_snapshot *s, const char *path,
 	struct node *root;
 	size_t len;
 	char *data = json_read_file(&s->arena, path, &len, err);
-	if (!data || json_parse_insitu(&s->arena, path, data, len, &root, err) != 0)
+	if (!data || json_parse_ex(&s->arena, path, data, len, JSON_SHARED_KEYS, &root, err) != 0)
 		return -1;
 	return xds_snapshot_set_clusters_status(s, path, root, err);
 }

@@ -49,9 +49,46 @@ function M.query(list)
   return queries[list] or {}
 end
 
---- Formats rows (lists of cells) as Go's tabwriter with padding.
+local function width(s)
+  return utf8.len(s) or #s
+end
+
+--- Formats rows (lists of cells, each row printed with a final newline) as
+-- Go's tabwriter (minwidth 0, pad ' ') with padding. When every row has as
+-- many cells, every column is one block of tabwriter's and its width is
+-- the widest cell plus padding: that case (10,000-row tables) is laid out
+-- here directly; ragged rows go through meshlua.tabwriter.
 function M.table(rows, padding)
-  return tabwriter.rows(rows, { padding = padding })
+  local ncol = rows[1] and #rows[1] or 0
+  for _, row in ipairs(rows) do
+    if #row ~= ncol then
+      return tabwriter.rows(rows, { padding = padding })
+    end
+  end
+  local widths, cellw = {}, {}
+  for j = 1, ncol - 1 do
+    local w = 0
+    for i, row in ipairs(rows) do
+      local cw = width(row[j])
+      cellw[i] = cellw[i] or {}
+      cellw[i][j] = cw
+      if cw > w then
+        w = cw
+      end
+    end
+    widths[j] = w + padding
+  end
+  local out, rep = {}, string.rep
+  for i, row in ipairs(rows) do
+    local line = {}
+    for j = 1, ncol - 1 do
+      line[j] = row[j] .. rep(" ", widths[j] - cellw[i][j])
+    end
+    line[ncol] = row[ncol]
+    out[i] = table.concat(line)
+  end
+  out[#out + 1] = ""
+  return table.concat(out, "\n")
 end
 
 --- field(t, "route_config_name"): a proto field in snake_case or lowerCamel.
