@@ -242,6 +242,8 @@ struct mesh_object {
 	 * tree lives as long as the object. */
 	const struct node *manifest;
 	const char *source;
+	int applied; /* 1: made by apply (kubectl keeps its last-applied-configuration); 0: the
+	                mesh's starting objects and generated ones */
 	struct mesh_service *service;   /* Service */
 	struct mesh_workload *workload; /* Deployment, StatefulSet, DaemonSet */
 	struct mesh_pod *pod;           /* Pod (applied or made by a workload) */

@@ -233,20 +233,29 @@ static int apply_data(lua_State *L, const char *source, const char *data, size_t
 	return 1;
 }
 
+/* A malloc'd buffer owned by a userdata, so a Lua error cannot leak it. */
+static int l_box_gc(lua_State *L)
+{
+	char **box = lua_touserdata(L, 1);
+	free(*box);
+	*box = NULL;
+	return 0;
+}
+
 static int from_file(lua_State *L, const char *path, int opts_idx, int deleting)
 {
 	struct mesh_error err;
-	char *data;
+	char **box = lua_newuserdatauv(L, sizeof *box, 0);
 	size_t len;
-	int n;
-	if (read_whole_file(path, &data, &len, &err) != 0)
+	*box = NULL;
+	if (luaL_newmetatable(L, "meshlua.mesh_buffer")) {
+		lua_pushcfunction(L, l_box_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	if (read_whole_file(path, box, &len, &err) != 0)
 		return meshlua_mesh_error(L, &err);
-	/* The buffer must not leak if apply raises: hand it to Lua first. */
-	lua_pushlstring(L, data, len);
-	free(data);
-	data = (char *)lua_tolstring(L, -1, &len);
-	n = apply_data(L, path, data, len, opts_idx, deleting);
-	return n;
+	return apply_data(L, path, *box, len, opts_idx, deleting);
 }
 
 /* mesh:apply(path [, {namespace=}]) -> changes (kubectl apply -f): creates,
@@ -360,7 +369,7 @@ static void add_label_arg(lua_State *L, int list, const char *arg)
  * (kubectl label). target: "kind/name" or kind, name. labels: a table
  * {key = value | false (removes)}, kubectl's arguments as strings
  * ("key=value", "key-"), or a list of them. The options table comes last,
- * after the labels. */
+ * after the labels (a table there with an overwrite or namespace field). */
 static int l_mesh_label(lua_State *L)
 {
 	struct mesh *m = meshlua_check_mesh(L, 1);
@@ -370,8 +379,15 @@ static int l_mesh_label(lua_State *L)
 	const char *name, *ns;
 	int next = check_target(L, 2, &kind, &name), top = lua_gettop(L), opts = 0, list, changed;
 	size_t count;
-	if (top > next && lua_type(L, top) == LUA_TTABLE)
-		opts = top--;
+	if (top > next && lua_type(L, top) == LUA_TTABLE && lua_rawlen(L, top) == 0) {
+		int is_opts;
+		lua_getfield(L, top, "overwrite");
+		lua_getfield(L, top, "namespace");
+		is_opts = !lua_isnil(L, -1) || !lua_isnil(L, -2);
+		lua_pop(L, 2);
+		if (is_opts)
+			opts = top--;
+	}
 	lua_newtable(L);
 	list = lua_gettop(L);
 	for (int i = next; i <= top; i++) {

@@ -285,6 +285,8 @@ static int common_field(lua_State *L, const struct mesh_object *o, const char *k
 		lua_pushinteger(L, (lua_Integer)o->resource_version);
 	else if (strcmp(key, "deleted") == 0)
 		lua_pushboolean(L, o->deleted);
+	else if (strcmp(key, "applied") == 0)
+		lua_pushboolean(L, o->applied);
 	else if (strcmp(key, "labels") == 0)
 		push_labels(L, &o->labels);
 	else if (strcmp(key, "annotations") == 0)
@@ -508,6 +510,21 @@ static int l_object_endpoints(lua_State *L)
 	return 1;
 }
 
+/* pod:has_proxy() -> true when an Envoy runs in the pod (a sidecar or a
+ * gateway), else false and why not (and what would give it one). */
+static int l_object_has_proxy(lua_State *L)
+{
+	struct mesh_object *o = meshlua_check_mesh_object(L, 1);
+	struct mesh_error err;
+	if (mesh_pod_proxy_check(o, &err) == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	lua_pushboolean(L, 0);
+	lua_pushstring(L, err.message);
+	return 2;
+}
+
 /* Calls require("meshlua.kube.<module>").<fn>(obj) and returns its result. */
 static int call_lua(lua_State *L, const char *module, const char *fn)
 {
@@ -547,6 +564,7 @@ static int l_object_eq(lua_State *L)
 
 static const luaL_Reg object_methods[] = {
     {"endpoints", l_object_endpoints},
+    {"has_proxy", l_object_has_proxy},
     {"json", l_object_json},
     {"yaml", l_object_yaml},
     {NULL, NULL},

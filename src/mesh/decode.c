@@ -285,10 +285,10 @@ static int read_identity(struct dctx *c, const struct node *doc, const char *def
 		return dc_fail(c, meta, "metadata.name",
 		               "Required value: name is required (kubectl apply does not support "
 		               "generateName)");
+	c->name = *name;
 	if ((problem = name_problem(*kind, *name)))
 		return dc_fail(c, node_get(meta, "name"), "metadata.name",
 		               "Invalid value: \"%s\": %s", *name, problem);
-	c->name = *name;
 	if (dc_str(c, meta, "namespace", "metadata.namespace", 0, ns) != 0)
 		return -1;
 	if (!mesh_kind_info(*kind)->namespaced) {
@@ -332,6 +332,7 @@ struct mesh_object *decode_object(const struct node *doc, const char *source, co
 	c.o->api_version = api_version;
 	c.o->manifest = doc;
 	c.o->source = source;
+	c.o->applied = 1;
 	meta = dc_get(doc, "metadata");
 	if (dc_string_map(&c, dc_get(meta, "annotations"), "metadata.annotations", 0,
 	                  &c.o->annotations) != 0)

@@ -228,6 +228,10 @@ static int bootstrap(struct mesh *m, struct mesh_error *err)
 	         api_ip, dns_ip);
 	if (mesh_apply(m, "<k3s>", text, strlen(text), NULL, NULL, err) != 0)
 		return -1;
+	/* They were there before anyone ran kubectl apply. */
+	for (int k = 0; k < MESH_KIND_COUNT; k++)
+		for (size_t i = 0; i < m->kinds[k].count; i++)
+			m->kinds[k].items[i]->applied = 0;
 	k8s = mesh_find(m, MESH_SERVICE, "default", "kubernetes");
 	if (k8s) {
 		k8s->service->apiserver_ip = object_strdup(k8s, m->opts.node_ip);

@@ -53,7 +53,7 @@ local function metadata(obj, meta)
   meta.generation = has_generation[obj.kind] and obj.generation or nil
   meta.labels = nonempty(obj.labels)
   local annotations = copy(obj.annotations) or {}
-  if obj.manifest then
+  if obj.applied then
     annotations["kubectl.kubernetes.io/last-applied-configuration"] = last_applied(obj)
   end
   meta.annotations = nonempty(annotations)
