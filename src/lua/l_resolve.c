@@ -13,6 +13,7 @@
 #include "lua/bindings.h"
 #include "lua/l_proxy.h"
 #include "lua/l_resolve.h"
+#include "lua/l_server.h"
 
 /* ---- requests ---- */
 
@@ -486,6 +487,7 @@ static int l_proxy_resolve(lua_State *L)
 	t->snap = snap;
 	if (resolve(r, snap, &t->req, &t->res, NULL, NULL, &err) < 0)
 		raise_error(L, &err);
+	meshlua_count_resolution(L, 1, &t->res); /* the proxy's /stats (l_server.h) */
 	return 1;
 }
 

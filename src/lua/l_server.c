@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "lua/bindings.h"
+#include "lua/l_mesh.h"
 #include "lua/l_proxy.h"
 #include "lua/l_server.h"
 #include "meshlua/config.h"
 #include "meshlua/controlz.h"
+#include "meshlua/resolve.h"
 #include "meshlua/server.h"
 
 #define MESHLUA_SERVER "meshlua.server"
@@ -81,6 +83,50 @@ static const char *opt_field_string(lua_State *L, int t, const char *key)
 	}
 	lua_pop(L, 1); /* the string stays alive in the table */
 	return s;
+}
+
+/* The stat_prefix of the HTTP connection manager in filter chain chain. */
+static const char *hcm_stat_prefix(const struct node *chain)
+{
+	const struct node *filters = node_field(chain, "filters");
+	for (size_t i = 0; filters && filters->type == NODE_SEQ && i < filters->len; i++) {
+		const struct node *tc = node_field(filters->items[i], "typed_config");
+		const char *type = node_text(node_get(tc, "@type"));
+		if (type && strstr(type, ".HttpConnectionManager"))
+			return node_text(node_field(tc, "stat_prefix"));
+	}
+	return NULL;
+}
+
+void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result *res)
+{
+	struct admin_request_record rec;
+	char listener[300], cluster[512], host[320];
+	const struct node *sa =
+	    node_field(node_field(res->listener_json, "address"), "socket_address");
+	const char *ip = node_text(node_field(sa, "address"));
+	long long port = 0;
+	memset(&rec, 0, sizeof rec);
+	if (ip) {
+		node_int(node_field(sa, "port_value"), &port);
+		snprintf(listener, sizeof listener, "%s_%lld", ip, port);
+		rec.listener = listener;
+	}
+	rec.stat_prefix = res->tcp ? NULL : hcm_stat_prefix(res->chain_json);
+	if (res->cluster && res->cluster_len > 0 && res->cluster_len < sizeof cluster) {
+		memcpy(cluster, res->cluster, res->cluster_len);
+		cluster[res->cluster_len] = '\0';
+		rec.cluster = cluster;
+	}
+	if (res->endpoint_address && res->endpoint_json) {
+		snprintf(host, sizeof host,
+		         strchr(res->endpoint_address, ':') ? "[%s]:%u" : "%s:%u",
+		         res->endpoint_address, (unsigned)res->endpoint_port);
+		rec.host = host;
+	}
+	rec.status = (int)res->status;
+	rec.flags = res->flags;
+	meshlua_proxy_count_request(L, idx, &rec);
 }
 
 /* proxy:count_request{listener=, stat_prefix=, cluster=, host=, status=, flags=}
@@ -223,9 +269,20 @@ static int is_mesh(lua_State *L, int idx)
 static int l_serve_admin(lua_State *L)
 {
 	int base = is_mesh(L, 1) ? 2 : 1;
-	struct l_proxy *p = meshlua_check_proxy(L, base);
+	struct l_proxy *p;
 	struct http_server_opts o;
 	struct xds_snapshot *snap;
+	if (base == 2 && lua_type(L, 2) == LUA_TSTRING) {
+		/* mesh:serve_admin("deployment/customers-v1"): the pod's proxy */
+		if (lua_getfield(L, 1, "proxy") != LUA_TFUNCTION)
+			return luaL_error(L, "serve_admin: this mesh cannot make proxies (no "
+			                     "mesh:proxy); pass a proxy");
+		lua_pushvalue(L, 1);
+		lua_pushvalue(L, 2);
+		lua_call(L, 2, 1);
+		lua_replace(L, 2);
+	}
+	p = meshlua_check_proxy(L, base);
 	struct admin_stats *st;
 	struct admin_info info;
 	struct l_server *s;
@@ -636,6 +693,12 @@ static const luaL_Reg proxy_methods[] = {
     {NULL, NULL},
 };
 
+static const luaL_Reg mesh_methods[] = {
+    {"serve_admin", l_serve_admin},
+    {"serve_controlz", l_serve_controlz},
+    {NULL, NULL},
+};
+
 static const luaL_Reg functions[] = {
     {"serve_admin", l_serve_admin},
     {"serve_controlz", l_serve_controlz},
@@ -664,5 +727,6 @@ void meshlua_open_server(lua_State *L)
 	lua_setmetatable(L, -2);
 	lua_setfield(L, LUA_REGISTRYINDEX, STATS_KEY);
 	meshlua_proxy_add_methods(L, proxy_methods);
+	meshlua_mesh_add_methods(L, mesh_methods);
 	luaL_setfuncs(L, functions, 0);
 }

@@ -19,6 +19,14 @@ struct admin_stats *meshlua_proxy_stats(lua_State *L, int idx);
  * admin_request_record). Raises only when memory runs out. */
 void meshlua_proxy_count_request(lua_State *L, int idx, const struct admin_request_record *rec);
 
+struct resolve_result;
+
+/* Counts what proxy:resolve found (res) for the proxy at idx: the
+ * listener's address, the connection manager's stat prefix, the cluster,
+ * the endpoint, the status and flags. The resolution binding calls it once
+ * per resolve. */
+void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result *res);
+
 /* Tells every running server that the mesh may have changed: admin servers
  * of synthesized proxies take the proxy's current snapshot (an xDS push),
  * ControlZ servers republish their mesh page. Errors (a pod that is gone)

@@ -14,7 +14,9 @@
 #include "meshlua/arena.h"
 
 struct host_row {
-	char address[320]; /* "ip:port" */
+	char address[320]; /* "ip:port", or "envoy://<listener>/<id>" for an internal address */
+	const struct node *internal; /* the envoy_internal_address, or NULL */
+	const char *pipe;            /* a pipe's path (a Unix socket), or NULL */
 	const char *ip;
 	long long port;
 	const char *hostname;
@@ -86,6 +88,29 @@ static void host_counters(struct admin_stats *st, const char *cluster, struct ho
 		h->counters[k] += admin_stats_host(st, cluster, h->address, counter_names[k]);
 }
 
+/* The address of a host: a socket address, a pipe (its path), or an Envoy
+ * internal address (EnvoyInternalInstance::asString: "envoy://<listener>/<id>"). */
+static int host_address(const struct node *addr, struct host_row *h)
+{
+	const struct node *in = node_field(addr, "envoy_internal_address");
+	const char *listener = node_text(node_field(in, "server_listener_name"));
+	const char *id = node_text(node_field(in, "endpoint_id"));
+	const char *pipe = node_text(node_field(node_field(addr, "pipe"), "path"));
+	if (admin_socket_address(addr, h->address, sizeof h->address, &h->ip, &h->port) == 0)
+		return 0;
+	if (pipe) {
+		h->pipe = pipe;
+		snprintf(h->address, sizeof h->address, "%s", pipe);
+		return 0;
+	}
+	if (!in)
+		return -1;
+	h->internal = in;
+	snprintf(h->address, sizeof h->address, "envoy://%s/%s", listener ? listener : "",
+	         id ? id : "");
+	return 0;
+}
+
 /* The hosts of cluster c from its ClusterLoadAssignment. */
 static int hosts_from_assignment(struct arena *ar, struct admin_stats *st, struct cluster_row *row,
                                  const struct node *cla)
@@ -110,8 +135,7 @@ static int hosts_from_assignment(struct arena *ar, struct admin_stats *st, struc
 			const struct node *ep = node_field(lb, "endpoint");
 			struct host_row *h = &row->hosts[k];
 			const struct node *w = node_field(lb, "load_balancing_weight");
-			if (admin_socket_address(node_field(ep, "address"), h->address,
-			                         sizeof h->address, &h->ip, &h->port) != 0)
+			if (host_address(node_field(ep, "address"), h) != 0)
 				continue;
 			h->hostname = node_text(node_field(ep, "hostname"));
 			h->eds_health = eds_health(node_text(node_field(lb, "health_status")));
@@ -148,8 +172,7 @@ static int hosts_from_status(struct arena *ar, struct admin_stats *st, struct cl
 		struct host_row *h = &row->hosts[k];
 		const char *eds = node_text(node_field(health, "eds_health_status"));
 		const char *b;
-		if (admin_socket_address(node_field(hsi, "address"), h->address, sizeof h->address,
-		                         &h->ip, &h->port) != 0)
+		if (host_address(node_field(hsi, "address"), h) != 0)
 			continue;
 		h->hostname = node_text(node_field(hsi, "hostname"));
 		h->eds_health = eds ? eds : "HEALTHY";
@@ -328,7 +351,27 @@ static void json_host(struct jsonw *w, const struct host_row *h)
 {
 	jw_object(w);
 	jw_key(w, "address");
-	json_socket_address(w, h->ip, h->port);
+	if (h->pipe) {
+		jw_object(w);
+		jw_key(w, "pipe");
+		jw_object(w);
+		jw_kv_string(w, "path", h->pipe);
+		jw_end(w);
+		jw_end(w);
+	} else if (h->internal) {
+		const char *l = node_text(node_field(h->internal, "server_listener_name"));
+		const char *id = node_text(node_field(h->internal, "endpoint_id"));
+		jw_object(w);
+		jw_key(w, "envoy_internal_address");
+		jw_object(w);
+		jw_kv_string(w, "server_listener_name", l ? l : "");
+		if (id)
+			jw_kv_string(w, "endpoint_id", id);
+		jw_end(w);
+		jw_end(w);
+	} else {
+		json_socket_address(w, h->ip, h->port);
+	}
 	jw_key(w, "stats");
 	jw_array(w);
 	for (int k = 0; k < 6; k++) {

@@ -70,10 +70,14 @@ const struct node *admin_cluster_assignment(struct xds_snapshot *snap, const str
 	const struct node *eds = node_field(c, "eds_cluster_config");
 	const char *name = node_text(node_field(c, "name"));
 	const char *service = node_text(node_field(eds, "service_name"));
-	if ((type && strcmp(type, "EDS") == 0) || eds) {
-		const struct xds_resource *r =
-		    xds_snapshot_find(snap, XDS_ENDPOINT, service && *service ? service : name);
-		return r ? r->json : NULL;
-	}
+	/* Envoy's EDS dump is made from its host sets, static clusters
+	 * included: when the snapshot has one for this cluster, it is the truth. */
+	const struct xds_resource *r =
+	    name ? xds_snapshot_find(snap, XDS_ENDPOINT, service && *service ? service : name)
+	         : NULL;
+	if (r)
+		return r->json;
+	if ((type && strcmp(type, "EDS") == 0) || eds)
+		return NULL;
 	return node_field(c, "load_assignment");
 }

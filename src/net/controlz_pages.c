@@ -105,7 +105,7 @@ static const char scopes_script[] =
     "<script>\n"
     "\"use strict\";\n"
     "function rowInfo(tr) {\n"
-    "  return {name: tr.id,\n"
+    "  return {name: tr.dataset.scope,\n"
     "    output_level: tr.querySelector('.output-level').value,\n"
     "    stack_trace_level: tr.querySelector('.stack-trace-level').value,\n"
     "    log_callers: tr.querySelector('.log-callers').checked};\n"
@@ -113,22 +113,23 @@ static const char scopes_script[] =
     "function refreshScopes() {\n"
     "  return fetch('/scopej/').then(r => r.json()).then(list => {\n"
     "    for (const s of list) {\n"
-    "      const tr = document.getElementById(s.name);\n"
+    "      const tr = document.getElementById('scope-' + s.name);\n"
     "      if (!tr) continue;\n"
     "      tr.querySelector('.output-level').value = s.output_level;\n"
     "      tr.querySelector('.stack-trace-level').value = s.stack_trace_level;\n"
     "      tr.querySelector('.log-callers').checked = s.log_callers;\n"
     "      tr.querySelector('.current').textContent = s.output_level;\n"
     "    }\n"
-    "    document.getElementById('refreshed').textContent = new Date().toLocaleTimeString();\n"
+    "    document.getElementById('cz-refreshed').textContent = new Date().toLocaleTimeString();\n"
     "  });\n"
     "}\n"
     "function putScope(tr) {\n"
-    "  const status = document.getElementById('status');\n"
-    "  fetch('/scopej/' + encodeURIComponent(tr.id), {method: 'PUT',\n"
+    "  const status = document.getElementById('cz-status');\n"
+    "  const name = tr.dataset.scope;\n"
+    "  fetch('/scopej/' + encodeURIComponent(name), {method: 'PUT',\n"
     "      body: JSON.stringify(rowInfo(tr))})\n"
     "    .then(r => { status.textContent = r.status === 202 ?\n"
-    "        'scope ' + tr.id + ' updated' : 'update of ' + tr.id + ' failed: ' + r.status;\n"
+    "        'scope ' + name + ' updated' : 'update of ' + name + ' failed: ' + r.status;\n"
     "      return refreshScopes(); })\n"
     "    .catch(e => { status.textContent = 'update failed: ' + e; });\n"
     "}\n"
@@ -149,7 +150,10 @@ static void page_scopes(struct controlz *cz, struct strbuf *out)
 		struct controlz_scope s;
 		if (controlz_scope_at(cz, i, &s) != 0)
 			continue;
-		strbuf_puts(out, "<tr id=\"");
+		/* ids are prefixed: a scope may be called "status" */
+		strbuf_puts(out, "<tr id=\"scope-");
+		esc(out, s.name);
+		strbuf_puts(out, "\" data-scope=\"");
 		esc(out, s.name);
 		strbuf_puts(out, "\"><td class=\"mono\">");
 		esc(out, s.name);
@@ -165,8 +169,9 @@ static void page_scopes(struct controlz *cz, struct strbuf *out)
 		               s.log_callers ? " checked" : "",
 		               controlz_level_name(s.output_level));
 	}
-	strbuf_puts(out, "</tbody>\n</table>\n<p class=\"note\">Last refreshed: <span "
-	                 "id=\"refreshed\">now</span> &middot; <span id=\"status\"></span></p>\n");
+	strbuf_puts(out,
+	            "</tbody>\n</table>\n<p class=\"note\">Last refreshed: <span "
+	            "id=\"cz-refreshed\">now</span> &middot; <span id=\"cz-status\"></span></p>\n");
 	strbuf_puts(out, scopes_script);
 }
 
