@@ -818,6 +818,9 @@ function M.tool(spec)
   end
 
   function tool.exec(line)
+    if type(line) ~= "string" and type(line) ~= "table" then
+      error(("bad argument #1 to 'exec' (string or list of words expected, got %s)"):format(type(line)), 2)
+    end
     local words, err = line, nil
     if type(line) == "string" then
       words, err = M.split(line)

@@ -28,6 +28,9 @@ int meshlua_l_list(lua_State *L);
 /* meshlua.isatty(file) -> whether the Lua file handle is a terminal (l_term.c). */
 int meshlua_l_isatty(lua_State *L);
 
+/* meshlua.profiles() -> the Istio profiles' names and versions (l_profile.c). */
+int meshlua_l_profiles(lua_State *L);
+
 /* meshlua.load(path_or_text [, opts]) -> proxy (see l_load.c). */
 int meshlua_l_load(lua_State *L);
 

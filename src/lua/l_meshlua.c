@@ -13,6 +13,7 @@ static const luaL_Reg meshlua_functions[] = {
     {"bundled_modules", meshlua_l_bundled_modules},
     {"isatty", meshlua_l_isatty},
     {"list", meshlua_l_list},
+    {"profiles", meshlua_l_profiles},
     {"load", meshlua_l_load},
     {"fetch", meshlua_l_fetch},
     {NULL, NULL},
