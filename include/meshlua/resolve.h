@@ -41,6 +41,12 @@ struct resolve_header {
 /* What a client sends. Strings are borrowed for the call (and for as long as
  * a result that points into them is used). */
 struct resolve_request {
+	/* Where to start: by default the listener of address:port. listener
+	 * names one (an internal listener such as "main_internal" too);
+	 * route_config skips the listener level and routes through that route
+	 * configuration. */
+	const char *listener;
+	const char *route_config;
 	/* Connection: listener and filter chain selection. */
 	const char *address; /* destination IP (numeric v4 or v6); NULL: route level only */
 	uint32_t port;       /* destination port, 1..65535 */

@@ -283,8 +283,11 @@ end
 -- router_check_tool prints. Errors in either input raise, naming it.
 function M.check_routes(route_config, tests, opts)
   opts = opts or {}
-  local routes = meshlua.routes(route_config, { router_check = true })
-  local doc = meshlua.read_document(tests)
+  local ok, routes = pcall(meshlua.routes, route_config, { router_check = true })
+  if not ok then error(routes, 0) end
+  local doc
+  ok, doc = pcall(meshlua.read_document, tests)
+  if not ok then error((doc:gsub("^document: ", "tests: ")), 0) end
   if type(doc) ~= "table" then error("tests: expected a table with a tests list", 0) end
   local list = field(doc, "tests") or (doc[1] and doc) or {}
   local cov = new_coverage()

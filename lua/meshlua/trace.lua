@@ -33,7 +33,9 @@ local SAY = {}
 
 SAY.listener = {
   exact = function(n) return ("listens on %s"):format(n.expected) end,
-  wildcard = function(n) return ("listens on %s (the address's wildcard)"):format(n.expected) end,
+  named = function() return "named by the request" end,
+  no_such_listener = function(n) return ("no listener is named %s"):format(n.candidate) end,
+  wildcard = function(n) return ("listens on %s"):format(n.expected) end,
   use_original_dst = function() return "catches every other connection (use_original_dst)" end,
   no_exact = function(n) return ("no listener on %s"):format(n.expected) end,
   no_wildcard = function(n) return ("no listener on %s"):format(n.expected) end,
@@ -65,7 +67,7 @@ SAY.filter_chain = {
   match = function() return "matches the connection" end,
   ambiguous = function() return "matches, as do others just as specific (Envoy rejects that); the first is taken" end,
   default_filter_chain = function() return "no chain matches: default_filter_chain" end,
-  filter_chain_matcher = function(n) return ("filter_chain_matcher names %s"):format(n.actual) end,
+  filter_chain_matcher = function() return "chosen by filter_chain_matcher" end,
   matcher_no_match = function() return "filter_chain_matcher matches nothing" end,
   matcher_unknown_chain = function(n) return ("filter_chain_matcher names %s, which is no chain"):format(n.expected) end,
   no_chain = function() return "no chain matches and there is no default_filter_chain: the connection is closed" end,
@@ -138,13 +140,13 @@ SAY.route = {
 }
 
 SAY.action = {
-  cluster = function(n) return ("cluster %s"):format(n.candidate) end,
+  cluster = function() return "the route's cluster" end,
   cluster_header = function(n) return ("cluster from header %s: %s"):format(n.field, n.actual) end,
   cluster_header_missing = function(n) return ("header %s missing: no cluster"):format(n.field) end,
   weighted = function(n) return ("weighted cluster %s (by %s)"):format(n.candidate, n.field) end,
   redirect = function() return "redirect" end,
   direct_response = function() return "direct response" end,
-  tcp_proxy = function(n) return ("cluster %s"):format(n.candidate) end,
+  tcp_proxy = function() return "the tcp_proxy's cluster" end,
   cluster_specifier_plugin = function() return "a cluster specifier plugin (not modelled)" end,
   non_forwarding = function() return "a non-forwarding action (not modelled)" end,
 }
@@ -286,13 +288,17 @@ function M.format(trace)
       else
         add(s.label, "", table.concat(info_text, "; "))
       end
+    elseif #s.rejected == 1 then
+      add(s.label, candidate_name(s.step, s.rejected[1]), s.rejected[1].text)
+      goto continue
     elseif #s.rejected > 0 then
       add(s.label, "", "none")
     end
     -- Rejected candidates, grouped by candidate (a virtual host's domains).
     local shown, groups, group_order = 0, {}, {}
-    for _, n in ipairs(s.rejected) do
+    for i, n in ipairs(s.rejected) do
       local key = candidate_name(s.step, n)
+      if key == "" then key = "\0" .. i end
       if not groups[key] then
         groups[key] = {}
         group_order[#group_order + 1] = key
@@ -307,9 +313,10 @@ function M.format(trace)
       local texts = groups[key]
       local text = texts[1]
       if #texts > 1 then text = text .. ("; and %d more"):format(#texts - 1) end
-      sub(("✗ %s%s"):format(key ~= "" and key .. ": " or "", text))
+      sub(("✗ %s%s"):format(key:sub(1, 1) ~= "\0" and key .. ": " or "", text))
       shown = shown + 1
     end
+    ::continue::
   end
   add("outcome", outcome_line(trace), nil)
   return table.concat(lines, "\n")

@@ -380,6 +380,10 @@ void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
 		read_headers(L, idx, t, "headers", 0);
 		read_headers(L, idx, t, "response_headers", 1);
 		read_alpn(L, idx, t);
+		if ((s = opt_string(L, idx, "listener")))
+			q->listener = dup_str(L, t, s, strlen(s));
+		if ((s = opt_string(L, idx, "route_config")))
+			q->route_config = dup_str(L, t, s, strlen(s));
 		if ((s = opt_string(L, idx, "authority")))
 			q->authority = dup_str(L, t, s, strlen(s));
 		if ((s = opt_string(L, idx, "address"))) {
@@ -407,7 +411,7 @@ void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
 		q->sni = dup_str(L, t, host, strlen(host));
 	if (!q->address && host && is_ip(host))
 		q->address = dup_str(L, t, host, strlen(host));
-	if (!q->address && need_address) {
+	if (!q->address && need_address && !q->route_config) {
 		char addr[64];
 		if (!host)
 			luaL_error(L, "bad request: give a URL, a host or an address");
@@ -471,9 +475,10 @@ static void raise_error(lua_State *L, const struct mesh_error *err)
 /* proxy:resolve(req) -> trace. req is a URL ("http://customers.default/")
  * or a table { url=, host=, port=, address=, path=, method=, headers=,
  * protocol="http"|"http2"|"tcp"|"tls", sni=, alpn=, source=,
- * random_value=, hash_key=, internal= }. A host name resolves through the
- * mesh for synthesized proxies; a loaded dump needs address= unless the
- * host is an IP. */
+ * random_value=, hash_key=, internal=, listener=, route_config= }. A host
+ * name resolves through the mesh for synthesized proxies; a loaded dump
+ * needs address= unless the host is an IP. listener= starts at a named
+ * listener (internal ones too), route_config= at a route configuration. */
 static int l_proxy_resolve(lua_State *L)
 {
 	struct l_proxy *p = meshlua_check_proxy(L, 1);
@@ -678,6 +683,36 @@ static int l_check_routes(lua_State *L)
 	return 1;
 }
 
+/* meshlua.load and meshlua.fetch, wrapped: a loaded proxy's resolution
+ * index is built right away, so what Envoy would reject in the dump (an
+ * invalid regex, a duplicate domain) is reported at load, not at the first
+ * resolve. Upvalue 1 is the original function. */
+static int l_load_checked(lua_State *L)
+{
+	int n = lua_gettop(L);
+	struct l_proxy *p;
+	struct mesh_error err;
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, LUA_MULTRET);
+	if (lua_gettop(L) >= 1 && (p = luaL_testudata(L, 1, MESHLUA_PROXY)) && p->snap) {
+		mesh_error_clear(&err);
+		if (!resolve_index_get(p->snap, &err))
+			raise_error(L, &err);
+	}
+	return lua_gettop(L);
+}
+
+static void wrap_loader(lua_State *L, const char *name)
+{
+	if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushcclosure(L, l_load_checked, 1);
+	lua_setfield(L, -2, name);
+}
+
 static const luaL_Reg routes_meta[] = {
     {"__index", l_routes_index},
     {"__tostring", l_routes_tostring},
@@ -725,4 +760,6 @@ void meshlua_open_resolve(lua_State *L)
 	l_resolve_open_trace(L);
 	meshlua_proxy_add_methods(L, proxy_methods);
 	luaL_setfuncs(L, functions, 0);
+	wrap_loader(L, "load");
+	wrap_loader(L, "fetch");
 }

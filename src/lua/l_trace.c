@@ -298,7 +298,7 @@ static const char *action_kind(const struct node *route)
 
 static const char *outcome_text(lua_State *L, const struct resolve_result *r)
 {
-	if (r->outcome == RESOLVE_NO_CLUSTER && r->status != 503)
+	if (r->outcome == RESOLVE_NO_CLUSTER && (r->status == 404 || r->status == 500))
 		return lua_pushfstring(L, "%d NC", (int)r->status);
 	return lua_pushstring(L, resolve_outcome_name(r->outcome));
 }
@@ -431,6 +431,22 @@ static int build_field(lua_State *L, struct l_trace *t, const char *key)
 				lua_setfield(L, -2, "health");
 			}
 		}
+	} else if (strcmp(key, "timeout") == 0) {
+		/* The route's timeout; Envoy's default is 15s (0s disables it). */
+		const struct node *ra = node_field(r->route_json, "route");
+		const char *v = node_text(node_field(ra, "timeout"));
+		if (!ra)
+			lua_pushnil(L);
+		else
+			lua_pushstring(L, v ? v : "15s");
+	} else if (strcmp(key, "retry_policy") == 0) {
+		/* A route's retry policy replaces the virtual host's. */
+		const struct node *rp =
+		    node_field(node_field(r->route_json, "route"), "retry_policy");
+		l_resolve_push_node(L, rp ? rp : node_field(r->virtual_host_json, "retry_policy"));
+	} else if (strcmp(key, "hash_policy") == 0) {
+		l_resolve_push_node(L,
+		                    node_field(node_field(r->route_json, "route"), "hash_policy"));
 	} else if (strcmp(key, "random_value") == 0) {
 		lua_pushinteger(L, (lua_Integer)r->random_value);
 	} else if (strcmp(key, "path") == 0 || strcmp(key, "host") == 0 ||
@@ -506,6 +522,7 @@ static int call_trace_module(lua_State *L, const char *fn)
 	lua_pushliteral(L, "meshlua.trace");
 	lua_call(L, 1, 1);
 	lua_getfield(L, -1, fn);
+	lua_remove(L, -2);
 	lua_pushvalue(L, 1);
 	lua_call(L, 1, 1);
 	return 1;

@@ -80,8 +80,7 @@ static int lb_compile(struct rs_build *b, const struct node *n, struct rs_cluste
 	else if (strcmp(p, "CLUSTER_PROVIDED") == 0 || strcmp(p, "ORIGINAL_DST_LB") == 0)
 		cl->lb = LB_CLUSTER_PROVIDED;
 	else if (strcmp(p, "LOAD_BALANCING_POLICY_CONFIG") != 0)
-		return rs_fail(b, node_field(n, "lb_policy"),
-		               "cluster %s: unknown lb_policy \"%s\"", cl->name, p);
+		return rs_fail(b, node_field(n, "lb_policy"), "unknown lb_policy \"%s\"", p);
 	return 0;
 }
 
@@ -449,6 +448,7 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	uint64_t choice, maglev_size;
 	cl->json = n;
 	cl->name = name;
+	rs_where(b, "cluster \"%s\"", name);
 	cl->type = CT_STATIC;
 	cl->type_name = type ? type : "STATIC";
 	if (node_field(n, "cluster_type")) {
@@ -465,8 +465,7 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	} else if (type && strcmp(type, "ORIGINAL_DST") == 0) {
 		cl->type = CT_ORIGINAL_DST;
 	} else if (type && strcmp(type, "STATIC") != 0) {
-		return rs_fail(b, node_field(n, "type"), "cluster %s: unknown type \"%s\"", name,
-		               type);
+		return rs_fail(b, node_field(n, "type"), "unknown type \"%s\"", type);
 	}
 	if (lb_compile(b, n, cl) < 0)
 		return -1;
@@ -500,5 +499,6 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	if ((cl->lb == LB_RING_HASH || cl->lb == LB_MAGLEV) &&
 	    build_hash_tables(b, cl, maglev_size) < 0)
 		return -1;
+	b->where[0] = '\0';
 	return 0;
 }

@@ -18,6 +18,7 @@ struct resolve_index {
 	struct rs_listener *listeners;
 	size_t listener_count;
 	struct rs_strtab listener_by_addr;
+	struct rs_strtab listener_by_name;
 	const struct rs_listener *virtual_listener;
 	struct rs_route_config *rcs;
 	size_t rc_count;
@@ -112,17 +113,23 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 {
 	size_t n = s->count[XDS_LISTENER];
 	if (rs_strtab_init(&idx->listener_by_addr, b->arena, n) < 0 ||
+	    rs_strtab_init(&idx->listener_by_name, b->arena, n) < 0 ||
 	    !(idx->listeners = arena_calloc(b->arena, n ? n : 1, sizeof *idx->listeners)))
 		return rs_fail(b, NULL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const struct xds_resource *r = &s->items[XDS_LISTENER][i];
 		struct rs_listener *l = &idx->listeners[idx->listener_count];
 		const char *key;
-		if (!serving(r))
+		if (!serving(r) || rs_strtab_get(&idx->listener_by_name, r->name, strlen(r->name)))
 			continue;
 		if (rs_listener_compile(b, r->json, r->name, l) < 0)
 			return -1;
-		if (!l->address) /* an internal listener: no socket to connect to */
+		if (*r->name)
+			rs_strtab_put(&idx->listener_by_name, r->name, strlen(r->name), l);
+		if (l->chain_count > idx->max_chains)
+			idx->max_chains = l->chain_count;
+		idx->listener_count++;
+		if (!l->address) /* an internal listener: reached by name only */
 			continue;
 		if (!(key = addr_key(b->arena, l->address, l->port)))
 			return rs_fail(b, r->json, "out of memory");
@@ -131,9 +138,6 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 		rs_strtab_put(&idx->listener_by_addr, key, strlen(key), l);
 		if (l->use_original_dst && !idx->virtual_listener)
 			idx->virtual_listener = l;
-		if (l->chain_count > idx->max_chains)
-			idx->max_chains = l->chain_count;
-		idx->listener_count++;
 	}
 	return 0;
 }
@@ -187,6 +191,7 @@ static void *index_build(struct xds_snapshot *s, void *ctx, struct mesh_error *e
 	b.source = s->source;
 	b.err = err;
 	b.flags = 0;
+	b.where[0] = '\0';
 	if (build_route_configs(&b, s, idx) < 0 || build_clusters(&b, s, idx) < 0 ||
 	    build_listeners(&b, s, idx) < 0) {
 		index_free(idx);
@@ -208,19 +213,28 @@ static const struct rs_listener *find_listener(struct rs_ctx *c, const struct re
 {
 	char key[128];
 	const struct rs_listener *l;
-	int len = snprintf(key, sizeof key, dst->v6 ? "[%s]:%u" : "%s:%u", c->req->address,
-	                   (unsigned)c->req->port);
+	int len;
+	if (c->req->listener) {
+		l = rs_strtab_get(&idx->listener_by_name, c->req->listener,
+		                  strlen(c->req->listener));
+		rs_note(c, RESOLVE_STEP_LISTENER, l ? RESOLVE_CHOSEN : RESOLVE_REJECTED,
+		        c->req->listener, -1, l ? "named" : "no_such_listener", NULL, NULL, 0, NULL,
+		        0);
+		return l;
+	}
+	len = snprintf(key, sizeof key, dst->v6 ? "[%s]:%u" : "%s:%u", c->req->address,
+	               (unsigned)c->req->port);
 	if ((l = rs_strtab_get(&idx->listener_by_addr, key, (size_t)len))) {
-		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, l->name, -1, "exact", NULL, key,
-		        (size_t)len, NULL, 0);
+		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, *l->name ? l->name : key, -1,
+		        "exact", NULL, key, (size_t)len, NULL, 0);
 		return l;
 	}
 	rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_REJECTED, "", -1, "no_exact", NULL, key,
 	        (size_t)len, NULL, 0);
 	len = snprintf(key, sizeof key, dst->v6 ? "[::]:%u" : "0.0.0.0:%u", (unsigned)c->req->port);
 	if ((l = rs_strtab_get(&idx->listener_by_addr, key, (size_t)len))) {
-		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, l->name, -1, "wildcard", NULL,
-		        key, (size_t)len, NULL, 0);
+		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, *l->name ? l->name : key, -1,
+		        "wildcard", NULL, key, (size_t)len, NULL, 0);
 		return l;
 	}
 	rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_REJECTED, "", -1, "no_wildcard", NULL, key,
@@ -397,14 +411,16 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 	struct rs_ctx c;
 	struct rs_ip dst, src;
 	rs_result_init(out);
-	if (!req->address || rs_ip_parse(req->address, &dst) < 0) {
+	if (req->route_config && !req->address) {
+		memset(&dst, 0, sizeof dst);
+	} else if (!req->address || rs_ip_parse(req->address, &dst) < 0) {
 		mesh_error_set(err, NULL, 0, 0,
 		               "the request needs a destination IP address, got %s%s%s",
 		               req->address ? "\"" : "", req->address ? req->address : "none",
 		               req->address ? "\"" : "");
 		return -1;
 	}
-	if (req->port < 1 || req->port > 65535) {
+	if ((req->port < 1 || req->port > 65535) && !req->route_config) {
 		mesh_error_set(err, NULL, 0, 0, "port %u must be from 1 to 65535",
 		               (unsigned)req->port);
 		return -1;
@@ -428,6 +444,18 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 	c.full_path = req->path;
 	rs_hview_build(&c.h, req, req->authority, req->authority ? strlen(req->authority) : 0,
 	               req->path);
+	if (req->route_config) {
+		static const struct rs_chain plain = {.index = -1};
+		struct rs_chain direct = plain;
+		direct.kind = CHAIN_HCM;
+		direct.rds_name = req->route_config;
+		direct.rc =
+		    rs_strtab_get(&idx->rc_by_name, req->route_config, strlen(req->route_config));
+		http_step(&c, &direct, out);
+		if (out->outcome == RESOLVE_FORWARDED)
+			cluster_step(&c, idx, out);
+		return 0;
+	}
 	if (!(l = find_listener(&c, idx, &dst))) {
 		out->outcome = RESOLVE_NO_LISTENER;
 		return 0;

@@ -189,7 +189,7 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 		        NULL, 0, NULL, 0);
 		return;
 	}
-	if (c->replay) {
+	if (c->replay && c->replay->endpoint_index >= 0) {
 		replay(c, cl, out);
 		return;
 	}

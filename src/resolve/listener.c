@@ -174,7 +174,8 @@ static int tcp_compile(struct rs_build *b, const struct node *f, struct rs_chain
 	return 0;
 }
 
-static int chain_compile(struct rs_build *b, const struct node *n, int index, struct rs_chain *ch)
+static int chain_compile(struct rs_build *b, const struct node *n, const char *listener, int index,
+                         struct rs_chain *ch)
 {
 	const struct node *m = node_field(n, "filter_chain_match");
 	const struct node *filters = node_field(n, "filters");
@@ -184,6 +185,10 @@ static int chain_compile(struct rs_build *b, const struct node *n, int index, st
 	ch->index = index;
 	ch->json = n;
 	ch->name = rs_text(n, "name");
+	if (index >= 0)
+		rs_where(b, "listener \"%s\", filter chain %d", listener, index + 1);
+	else
+		rs_where(b, "listener \"%s\", default_filter_chain", listener);
 	if (rs_uint(b, m, "destination_port", 0, 65535, &port) < 0)
 		return -1;
 	ch->dest_port = (uint32_t)port;
@@ -256,6 +261,7 @@ int rs_listener_compile(struct rs_build *b, const struct node *n, const char *na
 	uint64_t port;
 	out->json = n;
 	out->name = name;
+	rs_where(b, "listener \"%s\"", name);
 	out->address = rs_text(sa, "address");
 	if (rs_uint(b, sa, "port_value", 0, 65535, &port) < 0)
 		return -1;
@@ -270,16 +276,17 @@ int rs_listener_compile(struct rs_build *b, const struct node *n, const char *na
 		if (!(out->chains = arena_calloc(b->arena, chains->len, sizeof *out->chains)))
 			return rs_fail(b, chains, "out of memory");
 		for (size_t i = 0; i < chains->len; i++)
-			if (chain_compile(b, chains->items[i], (int)i, &out->chains[i]) < 0)
+			if (chain_compile(b, chains->items[i], name, (int)i, &out->chains[i]) < 0)
 				return -1;
 		out->chain_count = chains->len;
 	}
 	if (dfc) {
 		if (!(out->default_chain = arena_calloc(b->arena, 1, sizeof *out->default_chain)))
 			return rs_fail(b, dfc, "out of memory");
-		if (chain_compile(b, dfc, -1, out->default_chain) < 0)
+		if (chain_compile(b, dfc, name, -1, out->default_chain) < 0)
 			return -1;
 	}
+	b->where[0] = '\0';
 	return 0;
 }
 

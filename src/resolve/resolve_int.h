@@ -32,8 +32,13 @@ struct rs_build {
 	const char *source;        /* input name for errors */
 	struct mesh_error *err;
 	unsigned flags; /* RESOLVE_ROUTES_* */
-	size_t max_regex_groups;
+	/* What is being compiled, prefixed to messages: "listener \"x\"",
+	 * "route configuration \"80\", virtual host \"a\", route 2". */
+	char where[384];
 };
+
+/* Sets b->where (printf-style); "" clears it. */
+void rs_where(struct rs_build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Fills err with the place of n (source:line:col) and a message; returns -1. */
 int rs_fail(struct rs_build *b, const struct node *n, const char *fmt, ...)

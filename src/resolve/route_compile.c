@@ -456,8 +456,10 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 	vh->json = n;
 	vh->rc = rc;
 	vh->name = rs_text(n, "name");
+	rs_where(b, "route configuration \"%s\"", rc->name);
 	if (!vh->name)
 		return rs_fail(b, n, "a virtual host needs a name");
+	rs_where(b, "route configuration \"%s\", virtual host \"%s\"", rc->name, vh->name);
 	vh->domains = node_field(n, "domains");
 	if (!vh->domains || vh->domains->type != NODE_SEQ || !vh->domains->len)
 		return rs_fail(b, n, "virtual host \"%s\" needs at least one domain", vh->name);
@@ -478,6 +480,8 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 			return rs_fail(b, routes, "out of memory");
 		for (size_t i = 0; i < routes->len; i++) {
 			struct rs_route *r = &vh->routes[i];
+			rs_where(b, "route configuration \"%s\", virtual host \"%s\", route %zu",
+			         rc->name, vh->name, i + 1);
 			r->index = (int)i;
 			r->vhost = vh;
 			if (route_compile(b, routes->items[i], r, max_body) < 0)
@@ -488,6 +492,7 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 		}
 		vh->route_count = routes->len;
 	}
+	rs_where(b, "route configuration \"%s\", virtual host \"%s\"", rc->name, vh->name);
 	if (vcs && vcs->type == NODE_SEQ && vcs->len) {
 		if (!(vh->vclusters = arena_calloc(b->arena, vcs->len, sizeof *vh->vclusters)))
 			return rs_fail(b, vcs, "out of memory");
@@ -635,6 +640,7 @@ int rs_route_config_compile(struct rs_build *b, const struct node *n, struct rs_
 		               node_type_name(n));
 	rc->json = n;
 	rc->name = rs_text(n, "name") ? rs_text(n, "name") : "";
+	rs_where(b, "route configuration \"%s\"", rc->name);
 	rc->ignore_port = rs_bool(n, "ignore_port_in_host_matching", 0);
 	rc->most_specific_wins = rs_bool(n, "most_specific_header_mutations_wins", 0);
 	rc->ignore_path_params = rs_bool(n, "ignore_path_parameters_in_path_matching", 0);
@@ -657,5 +663,9 @@ int rs_route_config_compile(struct rs_build *b, const struct node *n, struct rs_
 		}
 		rc->vhost_count = vhosts->len;
 	}
-	return index_domains(b, rc);
+	rs_where(b, "route configuration \"%s\"", rc->name);
+	if (index_domains(b, rc) < 0)
+		return -1;
+	b->where[0] = '\0';
+	return 0;
 }

@@ -13,11 +13,25 @@
 
 int rs_fail(struct rs_build *b, const struct node *n, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	mesh_error_vset(b->err, b->source, n ? n->line : 0, n ? n->column : 0, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (b->where[0])
+		mesh_error_set(b->err, b->source, n ? n->line : 0, n ? n->column : 0, "%s: %s",
+		               b->where, msg);
+	else
+		mesh_error_set(b->err, b->source, n ? n->line : 0, n ? n->column : 0, "%s", msg);
 	return -1;
+}
+
+void rs_where(struct rs_build *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->where, sizeof b->where, fmt, ap);
+	va_end(ap);
 }
 
 const char *rs_text(const struct node *msg, const char *field)

@@ -1,0 +1,338 @@
+-- proxy:resolve on small config dumps built for each rule: listener
+-- selection, filter chain matching (reference/envoy.md section 2), the HTTP
+-- connection manager's host and path handling, clusters, priorities,
+-- health and every load-balancing policy (section 5).
+
+local D = dofile("spec/fixtures/resolve/dump.lua")
+
+local function chain(name, match, cluster)
+  return { name = name, filter_chain_match = match, filters = { D.tcp(cluster or name) } }
+end
+
+describe("listener selection", function()
+  local proxy = D.load({ listeners = {
+    D.listener("exact", "10.0.0.1", 80, { chain("exact-chain", nil) }),
+    D.listener("wild", "0.0.0.0", 80, { chain("wild-chain", nil) }),
+    D.listener("virtual", "0.0.0.0", 15001, { chain("virtual-chain", nil) }, { use_original_dst = true }),
+  } })
+
+  it("prefers the exact address:port, then 0.0.0.0:port, then the use_original_dst listener", function()
+    assert.are.equal("exact", proxy:resolve("http://10.0.0.1/").listener.name)
+    assert.are.equal("wild", proxy:resolve("http://10.0.0.2/").listener.name)
+    assert.are.equal("virtual", proxy:resolve("http://10.0.0.2:8080/").listener.name)
+  end)
+
+  it("reports no listener when nothing listens and there is no virtual listener", function()
+    local lonely = D.load({ listeners = { D.listener("only", "10.0.0.1", 80, { chain("c", nil) }) } })
+    local t = lonely:resolve("http://10.0.0.9:81/")
+    assert.are.equal("no_listener", t.outcome)
+    assert.is_nil(t.listener)
+  end)
+end)
+
+describe("filter chain matching", function()
+  local function resolve(chains, req, extra)
+    local proxy = D.load({ listeners = { D.listener("l", "0.0.0.0", 443, chains, extra) } })
+    local t = proxy:resolve(req)
+    return t.filter_chain and (t.filter_chain.name or "default"), t
+  end
+
+  it("follows the exact destination port and never backtracks to a less specific chain", function()
+    local chains = {
+      chain("port-443", { destination_port = 443, server_names = { "a.test" } }),
+      chain("any-port", nil),
+    }
+    local extra = { default_filter_chain = { filters = { D.tcp("dflt") } } }
+    assert.are.equal("port-443", resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", sni = "a.test" }, extra))
+    -- the exact port wins the first level; its SNI then fails: default, not any-port
+    local name, t = resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", sni = "b.test" }, extra)
+    assert.are.equal("default", name)
+    assert.is_true(t.filter_chain.default)
+    -- without a default chain the connection is closed
+    name, t = resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", sni = "b.test" })
+    assert.is_nil(name)
+    assert.are.equal("no_filter_chain", t.outcome)
+  end)
+
+  it("takes the longest matching destination prefix", function()
+    local chains = {
+      chain("wide", { prefix_ranges = { { address_prefix = "10.0.0.0", prefix_len = 8 } } }),
+      chain("narrow", { prefix_ranges = { { address_prefix = "10.1.0.0", prefix_len = 16 } } }),
+      chain("none", nil),
+    }
+    assert.are.equal("narrow", resolve(chains, "tcp://10.1.2.3:443"))
+    assert.are.equal("wide", resolve(chains, "tcp://10.2.0.1:443"))
+    assert.are.equal("none", resolve(chains, "tcp://11.0.0.1:443"))
+  end)
+
+  it("matches server names exactly, then by the longest wildcard, then chains without names", function()
+    local chains = {
+      chain("exact", { server_names = { "www.example.com" } }),
+      chain("long", { server_names = { "*.b.example.com" } }),
+      chain("short", { server_names = { "*.example.com" } }),
+      chain("nameless", nil),
+    }
+    local function sni(name) return resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", sni = name }) end
+    assert.are.equal("exact", sni("WWW.example.com"))
+    assert.are.equal("long", sni("a.b.example.com"))
+    assert.are.equal("short", sni("c.example.com"))
+    assert.are.equal("nameless", sni("example.com"))
+    assert.are.equal("nameless", resolve(chains, "tcp://10.0.0.1:443"))
+  end)
+
+  it("matches the detected transport protocol, then application protocols in request order", function()
+    local chains = {
+      chain("tls-h2", { transport_protocol = "tls", application_protocols = { "h2" } }),
+      chain("tls-http11", { transport_protocol = "tls", application_protocols = { "http/1.1" } }),
+      chain("tls", { transport_protocol = "tls" }),
+      chain("plain-http", { transport_protocol = "raw_buffer", application_protocols = { "http/1.1", "h2c" } }),
+      chain("plain", { transport_protocol = "raw_buffer" }),
+    }
+    assert.are.equal("tls-http11", resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", alpn = { "http/1.1", "h2" } }))
+    assert.are.equal("tls-h2", resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", alpn = { "h2", "http/1.1" } }))
+    assert.are.equal("tls", resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls", alpn = { "spdy" } }))
+    assert.are.equal("plain-http", resolve(chains, "http://10.0.0.1:443/"))
+    assert.are.equal("plain-http", resolve(chains, { url = "http://10.0.0.1:443/", protocol = "http2" }))
+    assert.are.equal("plain", resolve(chains, "tcp://10.0.0.1:443"))
+  end)
+
+  it("needs the inspectors: without tls_inspector a TLS client looks like raw_buffer", function()
+    local chains = { chain("tls", { transport_protocol = "tls" }), chain("plain", nil) }
+    assert.are.equal("plain", resolve(chains, { url = "tcp://10.0.0.1:443", protocol = "tls" },
+      { listener_filters = {} }))
+  end)
+
+  it("tells local from external sources and matches source prefixes and ports", function()
+    local chains = {
+      chain("local", { source_type = "SAME_IP_OR_LOOPBACK" }),
+      chain("external", { source_type = "EXTERNAL", source_prefix_ranges = { { address_prefix = "192.168.0.0", prefix_len = 16 } } }),
+      chain("external-port", { source_type = "EXTERNAL", source_prefix_ranges = { { address_prefix = "192.168.0.0", prefix_len = 16 } }, source_ports = { 5555 } }),
+    }
+    assert.are.equal("local", resolve(chains, { url = "tcp://10.0.0.1:443", source = "127.0.0.1" }))
+    assert.are.equal("local", resolve(chains, { url = "tcp://10.0.0.1:443", source = "10.0.0.1" }))
+    assert.are.equal("external", resolve(chains, { url = "tcp://10.0.0.1:443", source = "192.168.1.1:4444" }))
+    assert.are.equal("external-port", resolve(chains, { url = "tcp://10.0.0.1:443", source = "192.168.1.1:5555" }))
+    assert.is_nil(resolve(chains, { url = "tcp://10.0.0.1:443", source = "172.16.0.1" }))
+  end)
+
+  it("explains each rejected chain", function()
+    local _, t = resolve({
+      chain("p8443", { destination_port = 8443 }),
+      chain("tls", { transport_protocol = "tls" }),
+      chain("plain", { transport_protocol = "raw_buffer" }),
+    }, "tcp://10.0.0.1:443")
+    local text = tostring(t)
+    assert.matches("filter chain%s+#3 plain", text)
+    assert.matches("✗ #1 p8443: destination_port 8443 ≠ 443", text, 1, true)
+    assert.matches("✗ #2 tls: transport_protocol tls ≠ raw_buffer", text, 1, true)
+  end)
+end)
+
+describe("the HTTP connection manager", function()
+  local rc = { name = "r", virtual_hosts = {
+    { name = "svc", domains = { "svc.test" }, routes = {
+      { match = { path = "/b" }, route = { cluster = "b" } },
+      { match = { prefix = "/" }, route = { cluster = "root" } } } } } }
+
+  local function proxy_with(hcm_extra)
+    local f = D.hcm(rc)
+    for k, v in pairs(hcm_extra) do f.typed_config[k] = v end
+    return D.load({ listeners = { D.listener("l", "0.0.0.0", 8080, { { filters = { f } } }) } })
+  end
+
+  it("strips the host's port when told to, before the virtual host lookup", function()
+    assert.are.equal("404 NR", proxy_with({}):resolve("http://10.0.0.1:8080/b").outcome)
+    local t = proxy_with({ strip_any_host_port = true }):resolve({ url = "http://10.0.0.1:8080/b", authority = "svc.test:8080" })
+    assert.are.equal("svc", t.virtual_host.name)
+    t = proxy_with({ strip_matching_host_port = true }):resolve({ url = "http://10.0.0.1:8080/b", authority = "svc.test:9090" })
+    assert.are.equal("404 NR", t.outcome)
+    t = proxy_with({ strip_matching_host_port = true }):resolve({ url = "http://10.0.0.1:8080/b", authority = "svc.test:8080" })
+    assert.are.equal("svc", t.virtual_host.name)
+  end)
+
+  it("normalizes the path when normalize_path is on", function()
+    local t = proxy_with({ normalize_path = true }):resolve({ url = "http://10.0.0.1:8080/a/../b", authority = "svc.test" })
+    assert.are.equal("b", t.cluster.name)
+    t = proxy_with({}):resolve({ url = "http://10.0.0.1:8080/a/../b", authority = "svc.test" })
+    assert.are.equal("root", t.cluster.name)
+    t = proxy_with({ merge_slashes = true }):resolve({ url = "http://10.0.0.1:8080//b", authority = "svc.test" })
+    assert.are.equal("b", t.cluster.name)
+  end)
+end)
+
+describe("clusters and endpoints", function()
+  local function proxy_for(clusters, endpoints, route_extra)
+    local route = { cluster = "c" }
+    for k, v in pairs(route_extra or {}) do route[k] = v end
+    return D.load({
+      listeners = { D.listener("l", "0.0.0.0", 80, { { filters = { D.hcm("80") } } }) },
+      routes = { { name = "80", virtual_hosts = { { name = "v", domains = { "*" },
+        routes = { { match = { prefix = "/" }, route = route } } } } } },
+      clusters = clusters, endpoints = endpoints,
+    })
+  end
+
+  local function picks(proxy, n, req)
+    local seen, order = {}, {}
+    for i = 1, n do
+      local t = proxy:resolve(req or "http://10.0.0.1/")
+      local key = t.endpoint and (t.endpoint.address .. ":" .. t.endpoint.port) or t.outcome
+      seen[key] = (seen[key] or 0) + 1
+      order[i] = key
+    end
+    return seen, order
+  end
+
+  local three = D.cla("c", { { endpoints = { "10.1.0.1:8080", "10.1.0.2:8080", "10.1.0.3:8080" } } })
+
+  it("answers 503 NC for a cluster the snapshot does not have", function()
+    local t = proxy_for({ D.cluster("other") }, { three }):resolve("http://10.0.0.1/")
+    assert.are.equal("503 NC", t.outcome)
+    assert.are.equal("c", t.cluster.name)
+    assert.is_false(t.cluster.found)
+  end)
+
+  it("cycles ROUND_ROBIN across calls on the same proxy", function()
+    local proxy = proxy_for({ D.cluster("c") }, { three })
+    local _, order = picks(proxy, 4)
+    assert.are.same({ "10.1.0.1:8080", "10.1.0.2:8080", "10.1.0.3:8080", "10.1.0.1:8080" }, order)
+    proxy:resolver_reset()
+    local _, again = picks(proxy, 1)
+    assert.are.same({ "10.1.0.1:8080" }, again)
+  end)
+
+  it("never picks unhealthy or draining endpoints while the priority is healthy", function()
+    local proxy = proxy_for({ D.cluster("c") }, { D.cla("c", { { endpoints = {
+      "10.1.0.1:80", { "10.1.0.2:80", "UNHEALTHY" }, { "10.1.0.3:80", "DRAINING" }, "10.1.0.4:80", "10.1.0.5:80" } } }) })
+    local seen = picks(proxy, 12)
+    assert.is_nil(seen["10.1.0.2:80"])
+    assert.is_nil(seen["10.1.0.3:80"])
+    assert.are.equal(4, seen["10.1.0.1:80"])
+  end)
+
+  it("answers 503 UH with no eligible endpoint, and panics below 50% healthy", function()
+    local none = proxy_for({ D.cluster("c", { common_lb_config = { healthy_panic_threshold = { value = 0 } } }) },
+      { D.cla("c", { { endpoints = { { "10.1.0.1:80", "UNHEALTHY" } } } }) })
+    local t = none:resolve("http://10.0.0.1/")
+    assert.are.equal("503 UH", t.outcome)
+    assert.are.equal("UH", t.flags)
+    local empty = proxy_for({ D.cluster("c") }, { D.cla("c", {}) })
+    assert.are.equal("503 UH", empty:resolve("http://10.0.0.1/").outcome)
+    -- one healthy of three (33% < 50%): panic, every host is a candidate
+    local panic = proxy_for({ D.cluster("c") }, { D.cla("c", { { endpoints = {
+      "10.1.0.1:80", { "10.1.0.2:80", "UNHEALTHY" }, { "10.1.0.3:80", "UNHEALTHY" } } } }) })
+    local seen = picks(panic, 3)
+    assert.are.same({ ["10.1.0.1:80"] = 1, ["10.1.0.2:80"] = 1, ["10.1.0.3:80"] = 1 }, seen)
+    assert.is_true(panic:resolve("http://10.0.0.1/").endpoint.panic)
+  end)
+
+  it("sends traffic to degraded hosts when no healthy one is left", function()
+    local proxy = proxy_for({ D.cluster("c") }, { D.cla("c", { { endpoints = {
+      { "10.1.0.1:80", "DEGRADED" }, { "10.1.0.2:80", "UNHEALTHY" } } } }) })
+    local t = proxy:resolve("http://10.0.0.1/")
+    -- 1 degraded of 2: degraded availability 70%, so no panic (healthy+degraded = 50%)
+    assert.are.equal("forwarded", t.outcome)
+    assert.are.equal("10.1.0.1", t.endpoint.address)
+    assert.are.equal("DEGRADED", t.endpoint.health)
+  end)
+
+  it("splits load across priorities by their health (overprovisioning 1.4)", function()
+    -- P0: 1 healthy of 2 -> 70% of the load; P1 takes the remaining 30%
+    local proxy = proxy_for({ D.cluster("c") }, { D.cla("c", {
+      { priority = 0, endpoints = { "10.1.0.1:80", { "10.1.0.2:80", "UNHEALTHY" } } },
+      { priority = 1, endpoints = { "10.2.0.1:80" } } }) })
+    local seen = picks(proxy, 1000)
+    assert.is_true(seen["10.1.0.1:80"] > 640 and seen["10.1.0.1:80"] < 760, tostring(seen["10.1.0.1:80"]))
+    assert.are.equal(1000, seen["10.1.0.1:80"] + seen["10.2.0.1:80"])
+    local t = proxy:resolve("http://10.0.0.1/")
+    assert.is_true(t.endpoint.priority == 0 or t.endpoint.priority == 1)
+  end)
+
+  it("weights localities with locality_weighted_lb_config", function()
+    local proxy = proxy_for({ D.cluster("c", { common_lb_config = { locality_weighted_lb_config = {} } }) },
+      { D.cla("c", { { weight = 1, locality = { zone = "a" }, endpoints = { "10.1.0.1:80" } },
+                     { weight = 3, locality = { zone = "b" }, endpoints = { "10.2.0.1:80" } } }) })
+    local seen = picks(proxy, 1000)
+    assert.is_true(seen["10.2.0.1:80"] > 680 and seen["10.2.0.1:80"] < 820, tostring(seen["10.2.0.1:80"]))
+  end)
+
+  it("makes RANDOM and LEAST_REQUEST reproducible with a seed", function()
+    for _, policy in ipairs({ "RANDOM", "LEAST_REQUEST" }) do
+      local proxy = proxy_for({ D.cluster("c", { lb_policy = policy }) }, { three })
+      proxy:resolver_reset(7)
+      local seen, first = picks(proxy, 30)
+      proxy:resolver_reset(7)
+      local _, second = picks(proxy, 30)
+      assert.are.same(first, second, policy)
+      local kinds = 0
+      for _ in pairs(seen) do kinds = kinds + 1 end
+      assert.are.equal(3, kinds, policy)
+      proxy:resolver_reset(8)
+      local _, other = picks(proxy, 30)
+      assert.are_not.same(first, other, policy)
+      assert.are.equal(policy, proxy:resolve("http://10.0.0.1/").cluster.lb_policy)
+    end
+  end)
+
+  it("hashes RING_HASH and MAGLEV picks from hash_key or the route's hash policy", function()
+    for _, policy in ipairs({ "RING_HASH", "MAGLEV" }) do
+      local proxy = proxy_for({ D.cluster("c", { lb_policy = policy }) }, { three },
+        { hash_policy = { { header = { header_name = "x-user" } } } })
+      local by_key = {}
+      for i = 1, 40 do
+        local key = "user-" .. i
+        local a = proxy:resolve({ url = "http://10.0.0.1/", hash_key = key }).endpoint.address
+        local b = proxy:resolve({ url = "http://10.0.0.1/", hash_key = key }).endpoint.address
+        local c = proxy:resolve({ url = "http://10.0.0.1/", headers = { ["x-user"] = key } }).endpoint.address
+        assert.are.equal(a, b, policy)
+        assert.are.equal(a, c, policy)
+        by_key[a] = true
+      end
+      local spread = 0
+      for _ in pairs(by_key) do spread = spread + 1 end
+      assert.are.equal(3, spread, policy)
+    end
+  end)
+
+  it("passes ORIGINAL_DST clusters through to the requested address", function()
+    local proxy = D.load({
+      listeners = { D.listener("virtual", "0.0.0.0", 15001, { { filters = { D.tcp("PassthroughCluster") } } },
+        { use_original_dst = true }) },
+      clusters = { { name = "PassthroughCluster", type = "ORIGINAL_DST", lb_policy = "CLUSTER_PROVIDED" },
+                   { name = "BlackHoleCluster", type = "STATIC" } },
+    })
+    local t = proxy:resolve("tcp://93.184.216.34:443")
+    assert.are.equal("passthrough", t.outcome)
+    assert.are.equal("93.184.216.34", t.endpoint.address)
+    assert.are.equal(443, t.endpoint.port)
+    local hole = D.load({
+      listeners = { D.listener("l", "0.0.0.0", 9, { { filters = { D.tcp("BlackHoleCluster") } } }) },
+      clusters = { { name = "BlackHoleCluster", type = "STATIC" } },
+    })
+    assert.are.equal("blackhole", hole:resolve("tcp://10.0.0.1:9").outcome)
+  end)
+
+  it("forwards without an endpoint when the dump has no endpoint data", function()
+    local proxy = proxy_for({ D.cluster("c") }, nil)
+    local t = proxy:resolve("http://10.0.0.1/")
+    assert.are.equal("forwarded", t.outcome)
+    assert.is_nil(t.endpoint)
+    assert.matches("the snapshot has no endpoint data for this cluster", tostring(t), 1, true)
+  end)
+
+  it("keeps a trace valid after its proxy is gone", function()
+    local t = proxy_for({ D.cluster("c") }, { three }):resolve("http://10.0.0.1/")
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal("c", t.cluster.name)
+    assert.matches("outcome%s+forwarded to 10.1.0.1:8080", tostring(t))
+  end)
+
+  it("reports an invalid regex when the dump is loaded, not at resolve", function()
+    local ok, err = pcall(D.load, { routes = { { name = "80", virtual_hosts = { { name = "v", domains = { "*" },
+      routes = { { match = { safe_regex = { regex = "([" } }, route = { cluster = "c" } } } } } } } })
+    assert.is_false(ok)
+    assert.matches('<string>:1:%d+: route configuration "80", virtual host "v", route 1: invalid regex "%(%[": ' ..
+      "missing terminating %] for character class", err)
+  end)
+end)
