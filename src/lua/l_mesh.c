@@ -130,31 +130,51 @@ static int l_mesh_new(lua_State *L)
 
 /* ---- changes ----------------------------------------------------------- */
 
-/* Pushes a list of the changes (tables {kind, resource, namespace, name,
- * action}) whose tostring prints them as kubectl does. Frees c. */
+/* Pushes a list of the changes (tables {kind, resource, plural, namespace,
+ * name, action}) whose tostring prints them as kubectl does. Frees c. The
+ * strings every item shares are made once (an apply may report 20,000). */
 static void push_changes(lua_State *L, struct mesh_changes *c)
 {
-	int items;
+	int items, cache;
 	lua_createtable(L, (int)c->count, 0);
 	items = lua_gettop(L);
+	lua_createtable(L, 3 * MESH_KIND_COUNT + 16, 0);
+	cache = lua_gettop(L);
 	for (size_t i = 0; i < c->count; i++) {
 		const struct mesh_change *ch = &c->items[i];
-		const struct mesh_kind_info *k = mesh_kind_info(ch->kind);
-		lua_createtable(L, 0, 5);
-		lua_pushstring(L, k->kind);
+		int k = (int)ch->kind;
+		if (lua_rawgeti(L, cache, 3 * k + 1) == LUA_TNIL) {
+			const struct mesh_kind_info *info = mesh_kind_info(ch->kind);
+			lua_pop(L, 1);
+			lua_pushstring(L, info->kind);
+			lua_rawseti(L, cache, 3 * k + 1);
+			lua_pushstring(L, info->resource);
+			lua_rawseti(L, cache, 3 * k + 2);
+			lua_pushstring(L, info->plural_group);
+			lua_rawseti(L, cache, 3 * k + 3);
+			lua_rawgeti(L, cache, 3 * k + 1);
+		}
+		lua_createtable(L, 0, 6);
+		lua_insert(L, -2);
 		lua_setfield(L, -2, "kind");
-		lua_pushstring(L, k->resource);
+		lua_rawgeti(L, cache, 3 * k + 2);
 		lua_setfield(L, -2, "resource");
-		lua_pushstring(L, k->plural_group);
+		lua_rawgeti(L, cache, 3 * k + 3);
 		lua_setfield(L, -2, "plural");
 		lua_pushstring(L, ch->namespace_);
 		lua_setfield(L, -2, "namespace");
 		lua_pushstring(L, ch->name);
 		lua_setfield(L, -2, "name");
-		lua_pushstring(L, mesh_action_name(ch->action));
+		if (lua_rawgeti(L, cache, 3 * MESH_KIND_COUNT + 1 + (int)ch->action) == LUA_TNIL) {
+			lua_pop(L, 1);
+			lua_pushstring(L, mesh_action_name(ch->action));
+			lua_pushvalue(L, -1);
+			lua_rawseti(L, cache, 3 * MESH_KIND_COUNT + 1 + (int)ch->action);
+		}
 		lua_setfield(L, -2, "action");
 		lua_rawseti(L, items, (lua_Integer)i + 1);
 	}
+	lua_pop(L, 1); /* the cache */
 	mesh_changes_free(c);
 	meshlua_require(L, "meshlua.kube.printers");
 	lua_getfield(L, -1, "changes_presenter");

@@ -76,6 +76,7 @@ void ipam_format(const struct ipam *p, uint32_t offset, char *buf, size_t cap);
 
 struct nsbucket {
 	struct objvec kinds[MESH_KIND_COUNT];
+	size_t pending[MESH_KIND_COUNT]; /* store_reserve's count of objects about to come */
 };
 
 struct mesh {

@@ -7,7 +7,7 @@
 #include "mesh_internal.h"
 
 /* Objects are small: a small first block keeps 20,000 of them cheap. */
-#define OBJECT_ARENA_BLOCK 512
+#define OBJECT_ARENA_BLOCK 1024
 
 struct mesh_object *object_new(enum mesh_kind kind)
 {

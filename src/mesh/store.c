@@ -13,8 +13,23 @@
 
 void mesh_key(char *buf, size_t cap, enum mesh_kind kind, const char *ns, const char *name)
 {
-	snprintf(buf, cap, "%d\x1f%s\x1f%s", (int)kind, mesh_kind_info(kind)->namespaced ? ns : "",
-	         name);
+	/* "<kind letter>\x1f<namespace>\x1f<name>", truncated to cap (a hot path:
+	 * every lookup of apply builds one, so no snprintf). */
+	size_t n = 0;
+	const char *parts[2] = {mesh_kind_info(kind)->namespaced ? ns : "", name};
+	if (cap < 3)
+		return;
+	buf[n++] = (char)('A' + (int)kind);
+	for (int p = 0; p < 2; p++) {
+		size_t len = strlen(parts[p]);
+		if (n + 1 < cap)
+			buf[n++] = '\x1f';
+		if (len > cap - 1 - n)
+			len = cap - 1 - n;
+		memcpy(buf + n, parts[p], len);
+		n += len;
+	}
+	buf[n] = '\0';
 }
 
 struct nsbucket *mesh_bucket(const struct mesh *m, const char *ns)
@@ -30,8 +45,10 @@ struct nsbucket *mesh_bucket(const struct mesh *m, const char *ns)
 int store_reserve(struct mesh *m, const struct txn *t)
 {
 	size_t per_kind[MESH_KIND_COUNT] = {0};
+	int rc = 0;
 	if (strmap_reserve(&m->index, t->adds.count) != 0)
 		return -1;
+	/* Count what each namespace bucket receives, then make room. */
 	for (size_t i = 0; i < t->adds.count; i++) {
 		const struct mesh_object *o = t->adds.items[i];
 		per_kind[o->kind]++;
@@ -41,18 +58,27 @@ int store_reserve(struct mesh *m, const struct txn *t)
 				b = calloc(1, sizeof *b);
 				if (!b || strmap_put(&m->namespaces, o->namespace_, b) != 0) {
 					free(b);
-					return -1;
+					rc = -1;
+					break;
 				}
 			}
-			/* One more per object: enough even when all go to one bucket. */
-			if (objvec_reserve(&b->kinds[o->kind], 1) != 0)
-				return -1;
+			b->pending[o->kind]++;
 		}
 	}
-	for (int k = 0; k < MESH_KIND_COUNT; k++)
+	for (size_t i = 0; i < t->adds.count; i++) {
+		const struct mesh_object *o = t->adds.items[i];
+		struct nsbucket *b;
+		if (!mesh_kind_info(o->kind)->namespaced || !(b = mesh_bucket(m, o->namespace_)))
+			continue;
+		if (b->pending[o->kind] && rc == 0 &&
+		    objvec_reserve(&b->kinds[o->kind], b->pending[o->kind]) != 0)
+			rc = -1;
+		b->pending[o->kind] = 0;
+	}
+	for (int k = 0; k < MESH_KIND_COUNT && rc == 0; k++)
 		if (objvec_reserve(&m->kinds[k], per_kind[k]) != 0)
-			return -1;
-	return 0;
+			rc = -1;
+	return rc;
 }
 
 void store_insert(struct mesh *m, struct mesh_object *o)

@@ -47,6 +47,7 @@ void admin_set_snapshot(struct admin *a, struct xds_snapshot *snap)
 	pthread_mutex_lock(&a->lock);
 	old = a->snap;
 	a->snap = snap;
+	admin_dump_cache_clear(a);
 	pthread_mutex_unlock(&a->lock);
 	xds_snapshot_unref(old);
 }
@@ -72,6 +73,7 @@ void admin_free(struct admin *a)
 		return;
 	xds_snapshot_unref(a->snap);
 	admin_stats_unref(a->stats);
+	admin_dump_cache_clear(a);
 	pthread_mutex_destroy(&a->lock);
 	free(a->name);
 	free(a->envoy_version);

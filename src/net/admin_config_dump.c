@@ -3,8 +3,10 @@
  * (../shared/reference/envoy.md section 1). The answer is built as a new
  * tree in a per-request arena that shares the snapshot's subtrees (never
  * changing them), then written by src/xds's Envoy JSON writer. name_regex
- * is a full match, as Envoy's RE2 matcher (PCRE2 here). */
+ * is a full match, as Envoy's RE2 matcher (PCRE2 here). Answers are cached
+ * per query while their snapshot is served (snapshots are immutable). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -565,8 +567,108 @@ oom:
 	http_response_text(resp, 500, "out of memory\n");
 }
 
+void admin_dump_cache_clear(struct admin *a)
+{
+	for (int i = 0; i < ADMIN_DUMP_CACHE; i++) {
+		struct admin_dump_cache *c = &a->cache[i];
+		xds_snapshot_unref(c->snap);
+		free(c->key);
+		free(c->body);
+		memset(c, 0, sizeof *c);
+	}
+}
+
+/* The cache key of a query: each parameter, absent ones marked apart from
+ * empty ones. NULL when out of memory. */
+static char *cache_key(const struct http_request *req)
+{
+	static const char *const params[] = {"resource", "mask", "name_regex", "include_eds"};
+	struct strbuf key = STRBUF_INIT;
+	for (int i = 0; i < 4; i++) {
+		const char *v = http_request_arg(req, params[i]);
+		if (strbuf_puts(&key, v ? "=" : "-") != 0 || (v && strbuf_puts(&key, v) != 0) ||
+		    strbuf_putc(&key, '\n') != 0) {
+			strbuf_free(&key);
+			return NULL;
+		}
+	}
+	return strbuf_detach(&key, NULL);
+}
+
+/* Copies a cached answer for (snap, key) into resp. Returns 1 when found. */
+static int cache_get(struct admin *a, struct xds_snapshot *snap, const char *key,
+                     struct http_response *resp)
+{
+	int found = 0;
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < ADMIN_DUMP_CACHE && !found; i++) {
+		struct admin_dump_cache *c = &a->cache[i];
+		if (c->snap == snap && c->key && strcmp(c->key, key) == 0) {
+			strbuf_reset(&resp->body);
+			if (strbuf_append(&resp->body, c->body, c->len) == 0) {
+				resp->status = c->status;
+				resp->content_type = c->content_type;
+				found = 1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return found;
+}
+
+/* Keeps resp as the answer for (snap, key), if snap is still the one served. */
+static void cache_put(struct admin *a, struct xds_snapshot *snap, char *key,
+                      const struct http_response *resp)
+{
+	char *body = malloc(resp->body.len + 1);
+	struct admin_dump_cache *c;
+	if (!body) {
+		free(key);
+		return;
+	}
+	memcpy(body, strbuf_cstr(&resp->body), resp->body.len + 1);
+	pthread_mutex_lock(&a->lock);
+	if (a->snap != snap) { /* pushed meanwhile: this answer is already old */
+		pthread_mutex_unlock(&a->lock);
+		free(key);
+		free(body);
+		return;
+	}
+	c = &a->cache[a->cache_next++ % ADMIN_DUMP_CACHE];
+	xds_snapshot_unref(c->snap);
+	free(c->key);
+	free(c->body);
+	xds_snapshot_ref(snap);
+	c->snap = snap;
+	c->key = key;
+	c->body = body;
+	c->len = resp->body.len;
+	c->status = resp->status;
+	c->content_type = resp->content_type;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void render_config_dump(struct xds_snapshot *snap, const struct http_request *req,
+                               struct http_response *resp);
+
 void admin_page_config_dump(struct admin *a, struct xds_snapshot *snap,
                             const struct http_request *req, struct http_response *resp)
+{
+	char *key = cache_key(req);
+	if (key && cache_get(a, snap, key, resp)) {
+		free(key);
+		return;
+	}
+	render_config_dump(snap, req, resp);
+	if (key && resp->status != 500)
+		cache_put(a, snap, key, resp);
+	else
+		free(key);
+}
+
+/* Builds the answer to GET /config_dump for snap. */
+static void render_config_dump(struct xds_snapshot *snap, const struct http_request *req,
+                               struct http_response *resp)
 {
 	const char *resource = http_request_arg(req, "resource");
 	const char *mask_text = http_request_arg(req, "mask");
@@ -577,7 +679,6 @@ void admin_page_config_dump(struct admin *a, struct xds_snapshot *snap,
 	struct mask *mask = NULL;
 	struct dump_list *l = NULL;
 	struct arena ar;
-	(void)a;
 	arena_init(&ar, 0);
 	if (name_regex && *name_regex) {
 		int code;

@@ -10,14 +10,32 @@
 
 #include "meshlua/admin.h"
 
+/* A rendered /config_dump answer, kept while its snapshot is served: the
+ * snapshot is immutable, so the same query gives the same bytes. */
+struct admin_dump_cache {
+	struct xds_snapshot *snap; /* one reference; NULL: empty slot */
+	char *key;                 /* the query parameters that matter */
+	char *body;
+	size_t len;
+	int status;
+	const char *content_type;
+};
+
+#define ADMIN_DUMP_CACHE 4
+
 struct admin {
-	pthread_mutex_t lock;      /* guards snap */
+	pthread_mutex_t lock;      /* guards snap and the dump cache */
 	struct xds_snapshot *snap; /* one reference */
 	struct admin_stats *stats; /* one reference */
 	char *name;
 	char *envoy_version;
 	time_t started; /* for uptime */
+	struct admin_dump_cache cache[ADMIN_DUMP_CACHE];
+	unsigned cache_next; /* the slot to replace next */
 };
+
+/* Frees the cached answers (with the lock held or at the end). */
+void admin_dump_cache_clear(struct admin *a);
 
 /* One counted statistic as the pages print it. Strings live as long as the
  * stats they came from. */
