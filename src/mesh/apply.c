@@ -377,6 +377,10 @@ static int delete_one(struct apply_ctx *a, const struct node *manifest)
 	if (decode_identity(manifest, a->source, a->default_ns, &kind, &ns, &name, a->err) != 0)
 		return -1;
 	cur = txn_find(a->t, kind, ns, name);
+	/* Gone with its namespace, deleted earlier in the same file: kubectl
+	 * would still find it terminating and report it deleted. */
+	if (!cur && mesh_find(a->t->m, kind, ns, name))
+		return txn_report(a->t, kind, ns, name, MESH_DELETED);
 	if (!cur) {
 		if (!a->missing++)
 			mesh_error_set(
