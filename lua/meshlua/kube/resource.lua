@@ -203,7 +203,9 @@ function M.list_text(items, opts, format)
     value = { apiVersion = "v1", kind = "List", items = list, metadata = { resourceVersion = "" } }
   end
   if format == "yaml" then
-    return encode.yaml(value)
+    -- kubectl's YAMLPrinter is sigs.k8s.io/yaml: the JSON, then JSONToYAML
+    -- (go-yaml v2's quoting, key order and folding, done in C).
+    return meshlua._xds.yaml(encode.json(value))
   end
   return encode.json(value) .. "\n"
 end
