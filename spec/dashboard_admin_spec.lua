@@ -377,6 +377,28 @@ describe("the Envoy admin interface", function()
     assert.truthy(err:find("proxy expected", 1, true))
   end)
 
+  it("waits while serving, as istioctl dashboard does, until Ctrl-C or a timeout", function()
+    local s = meshlua.serve_admin(proxy, { port = 0 })
+    assert.are.equal("timeout", s:wait(0.2))
+    assert.is_false(s.closed)
+    s:close()
+    assert.are.equal("closed", s:wait())
+    -- a separate meshlua that serves, then gets SIGINT (Ctrl-C)
+    local process = require("spec.helpers.process")
+    local script = process.temp_file(([[
+      local s = meshlua.serve_admin(meshlua.load(%q), { port = 0 })
+      io.stdout:write(s.url, "\n"); io.stdout:flush()
+      print(s:wait(), s.closed)
+    ]]):format(DUMP))
+    local r = process.sh(("%s %s > %s.out & pid=$!; for i in $(seq 50); do [ -s %s.out ] && break; sleep 0.1; done; "
+      .. "url=$(head -1 %s.out); curl -s $url/ready; kill -INT $pid; wait $pid; cat %s.out")
+      :format(process.quote(process.bin), script, script, script, script, script))
+    os.remove(script)
+    os.remove(script .. ".out")
+    assert.truthy(r.stdout:find("^LIVE\n"), r.stdout)
+    assert.truthy(r.stdout:find("\ninterrupted\ttrue\n"), r.stdout)
+  end)
+
   it("stops on close and frees the port", function()
     local s = meshlua.serve_admin(proxy, { port = 0 })
     local port = s.port

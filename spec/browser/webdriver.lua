@@ -44,7 +44,8 @@ function M.start(dir)
   local self = setmetatable({}, M)
   assert(os.execute("command -v chromedriver >/dev/null && command -v chromium >/dev/null"),
     "chromium and chromedriver are needed (Debian: chromium chromium-driver; scripts/install-deps)")
-  os.execute("mkdir -p " .. process.quote(dir))
+  -- a fresh profile every run
+  os.execute(("rm -rf %s && mkdir -p %s"):format(process.quote(dir .. "/profile"), process.quote(dir)))
   self.dir = dir
   for _ = 1, 5 do
     local port = math.random(20000, 40000)

@@ -4,8 +4,10 @@
  * and mesh summaries, on the Lua thread, when something changed. A running
  * server stays referenced from the registry until server:close() (a REPL
  * line that drops the value does not stop it); __gc and __close stop it too. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lua/bindings.h"
 #include "lua/l_mesh.h"
@@ -629,14 +631,56 @@ static int l_server_stat(lua_State *L)
 	return 1;
 }
 
+static volatile sig_atomic_t wait_interrupted;
+
+static void on_wait_sigint(int sig)
+{
+	(void)sig;
+	wait_interrupted = 1;
+}
+
+/* server:wait([seconds]) -> "interrupted" | "timeout" | "closed": blocks the
+ * Lua thread while the server serves, as `istioctl dashboard` does, until
+ * Ctrl-C (SIGINT: the server is then closed), the optional timeout, or the
+ * server being closed. The previous SIGINT handler is restored after. */
+static int l_server_wait(lua_State *L)
+{
+	struct l_server *s = check_server(L, 1);
+	lua_Number seconds = luaL_optnumber(L, 2, -1);
+	struct sigaction sa, old;
+	struct timespec tick = {0, 50 * 1000 * 1000};
+	long ticks = seconds < 0 ? -1 : (long)(seconds * 20);
+	const char *why = "closed";
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_wait_sigint;
+	sigemptyset(&sa.sa_mask);
+	wait_interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	while (s->http) {
+		if (wait_interrupted) {
+			why = "interrupted";
+			break;
+		}
+		if (ticks == 0) {
+			why = "timeout";
+			break;
+		}
+		if (ticks > 0)
+			ticks--;
+		nanosleep(&tick, NULL);
+	}
+	sigaction(SIGINT, &old, NULL);
+	if (wait_interrupted)
+		server_stop(L, s, 1);
+	lua_pushstring(L, why);
+	return 1;
+}
+
 static const luaL_Reg server_methods[] = {
-    {"close", l_server_close},
-    {"refresh", l_server_refresh},
-    {"scope", l_server_scope},
-    {"scopes", l_server_scopes},
-    {"set_scope", l_server_set_scope},
-    {"stat", l_server_stat},
-    {NULL, NULL},
+    {"wait", l_server_wait},       {"close", l_server_close},
+    {"refresh", l_server_refresh}, {"scope", l_server_scope},
+    {"scopes", l_server_scopes},   {"set_scope", l_server_set_scope},
+    {"stat", l_server_stat},       {NULL, NULL},
 };
 
 /* server.url, .port, .address, .kind ("admin" | "controlz"), .closed,
