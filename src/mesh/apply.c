@@ -464,6 +464,10 @@ static int run(struct mesh *m, const char *source, const char *data, size_t len,
 	a.deleting = deleting;
 	a.t = &t;
 	txn_begin(&t, m, err);
+	/* Room for what a stream of this size stages, in one go. */
+	if (strmap_reserve(&t.staged, doc->stream.count) != 0 ||
+	    objvec_reserve(&t.adds, doc->stream.count) != 0)
+		rc = txn_oom(&t);
 	for (size_t i = 0; i < doc->stream.count && rc == 0; i++)
 		rc = each_manifest(&a, doc->stream.docs[i], deleting ? delete_one : apply_one);
 	if (rc != 0) {
