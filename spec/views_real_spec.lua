@@ -136,4 +136,23 @@ describe("real config dumps", function()
     assert.is_nil(filtered:find('"prometheus_stats"', 1, true))
     assert.is_truthy(filtered:find('"name": "agent"', 1, true))
   end)
+
+  it("answers config_dump's resource= and mask= as Envoy's admin does", function()
+    local p = meshlua.load(F .. "proxyconfig/config_dump.json")
+    local one = meshlua.load(p:config_dump{ resource = "dynamic_active_clusters",
+      mask = "cluster.name" }):config_dump()
+    assert.matches('"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster"',
+      one)
+    assert.is_nil(one:find("connect_timeout", 1, true))
+    local masked = p:config_dump{ mask = "version_info" }
+    assert.is_nil(masked:find("dynamic_active_clusters", 1, true))
+    assert.matches('"version_info": "2023%-12%-26T05:56:10Z/3"', masked)
+    assert.has_error(function()
+      p:config_dump{ resource = "version_info" }
+    end, F .. "proxyconfig/config_dump.json: version_info is not a repeated field. "
+      .. "Use ?mask=version_info to get only this field")
+    assert.has_error(function()
+      p:config_dump{ resource = "nope" }
+    end, F .. "proxyconfig/config_dump.json: nope not found in config dump")
+  end)
 end)

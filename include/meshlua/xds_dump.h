@@ -12,15 +12,20 @@
 
 /* The query parameters of GET /config_dump (NULL/0: absent). */
 struct xds_dump_opts {
-	const char *resource;   /* ?resource=: not supported yet (an error says so) */
-	const char *mask;       /* ?mask=: not supported yet (an error says so) */
+	const char *resource;   /* ?resource=: each element of the first dump's repeated
+	                           field of that name, as its own Any */
+	const char *mask;       /* ?mask=a,b.c: a FieldMask on each dump (on each element
+	                           with resource=; it goes through Anys and lists) */
 	const char *name_regex; /* ?name_regex=: keeps resources whose name it matches
 	                           (POSIX extended regex, searched as Envoy does) */
 	int include_eds;        /* ?include_eds: keep the EndpointsConfigDump */
 };
 
-/* Appends the dump of s. Returns 0, or -1 with err filled (a bad regex, an
- * option not supported, out of memory) and nothing appended. */
+/* Appends the dump of s. Returns 0, or the HTTP status Envoy would answer
+ * with err filled and nothing appended: 400 (a bad regex; resource= names a
+ * field that is not repeated: "<f> is not a repeated field. Use ?mask=<f> to
+ * get only this field"), 404 ("<f> not found in config dump"), 500 (out of
+ * memory). */
 int xds_write_config_dump(struct strbuf *out, const struct xds_snapshot *s,
                           const struct xds_dump_opts *opts, struct mesh_error *err);
 
