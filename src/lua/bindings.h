@@ -46,4 +46,8 @@ void meshlua_open_views(lua_State *L);
  * top (see l_resolve.c). */
 void meshlua_open_resolve(lua_State *L);
 
+/* Adds mesh:proxy(ref [, ns]) to the mesh type: the synthesized Envoy of a
+ * pod (see l_synth.c). Called after meshlua_open_mesh. */
+void meshlua_open_synth(lua_State *L);
+
 #endif

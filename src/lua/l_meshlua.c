@@ -24,6 +24,7 @@ void meshlua_open_bindings(lua_State *L)
 	meshlua_open_proxy(L);
 	luaL_newlib(L, meshlua_functions);
 	meshlua_open_mesh(L);
+	meshlua_open_synth(L);
 	meshlua_open_views(L);
 	meshlua_open_server(L);
 	meshlua_open_resolve(L);

@@ -1,16 +1,15 @@
-/* Validation of the Istio kinds (VirtualService, DestinationRule, Gateway,
- * ServiceEntry, Sidecar, PeerAuthentication) with the checks `istioctl
- * validate` and istiod's admission webhook make
- * (pkg/config/validation/validation.go in istio/istio), worded as Istio
- * words them. The objects keep their manifests: the synthesizer reads the
- * spec trees. */
+/* Validation of the Istio kinds with the checks `istioctl validate` and
+ * istiod's admission webhook make (pkg/config/validation/validation.go in
+ * istio/istio), worded as Istio words them: the helpers every kind uses
+ * (hosts, ports, durations, labels), VirtualService and DestinationRule,
+ * and the dispatch over the kinds (the others are in decode_istio_edge.c).
+ * The objects keep their manifests: the synthesizer reads the spec trees. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "decode.h"
+#include "decode_istio.h"
 
 /* ---- hosts, names, numbers --------------------------------------------- */
 
@@ -32,7 +31,7 @@ static int is_dns_label_any_case(const char *s, size_t n)
 
 /* Istio's ValidateWildcardDomain: a wildcard only in the first label
  * ("*", "*.x", "*x", "*-x"). Writes the problem into buf; 0 when valid. */
-static int wildcard_domain_problem(const char *host, char *buf, size_t cap)
+int istio_wildcard_domain_problem(const char *host, char *buf, size_t cap)
 {
 	const char *dot = strchr(host, '.');
 	size_t first = dot ? (size_t)(dot - host) : strlen(host);
@@ -74,19 +73,19 @@ static int wildcard_domain_problem(const char *host, char *buf, size_t cap)
 	return 0;
 }
 
-static int check_host(struct dctx *c, const struct node *h, const char *path)
+int istio_check_host(struct dctx *c, const struct node *h, const char *path)
 {
 	char problem[400];
 	if (!node_is_str(h))
 		return dc_fail(c, h, path, "host must be a string, got %s", node_type_name(h));
-	if (wildcard_domain_problem(h->str, problem, sizeof problem) != 0)
+	if (istio_wildcard_domain_problem(h->str, problem, sizeof problem) != 0)
 		return dc_fail(c, h, path, "%s", problem);
 	return 0;
 }
 
 /* A list of strings (NULL when absent). */
-static int string_list(struct dctx *c, const struct node *parent, const char *key, const char *path,
-                       const struct node **out)
+int istio_string_list(struct dctx *c, const struct node *parent, const char *key, const char *path,
+                      const struct node **out)
 {
 	if (dc_seq(c, parent, key, path, 0, out) != 0)
 		return -1;
@@ -98,8 +97,8 @@ static int string_list(struct dctx *c, const struct node *parent, const char *ke
 	return 0;
 }
 
-static int check_port_number(struct dctx *c, const struct node *parent, const char *key,
-                             const char *path, int required)
+int istio_check_port_number(struct dctx *c, const struct node *parent, const char *key,
+                            const char *path, int required)
 {
 	const struct node *v = dc_get(parent, key);
 	long long n;
@@ -114,8 +113,8 @@ static int check_port_number(struct dctx *c, const struct node *parent, const ch
 }
 
 /* Go duration syntax ("10s", "1.5s", "100ms", "1m30s"), as Istio accepts it. */
-static int check_duration(struct dctx *c, const struct node *parent, const char *key,
-                          const char *path)
+int istio_check_duration(struct dctx *c, const struct node *parent, const char *key,
+                         const char *path)
 {
 	const struct node *v = dc_get(parent, key);
 	const char *s;
@@ -145,14 +144,14 @@ static int check_duration(struct dctx *c, const struct node *parent, const char 
 	return 0;
 }
 
-static int check_labels(struct dctx *c, const struct node *map, const char *path)
+int istio_check_labels(struct dctx *c, const struct node *map, const char *path)
 {
 	struct mesh_labels ignored;
 	return dc_string_map(c, map, path, 1, &ignored);
 }
 
-static int check_enum(struct dctx *c, const struct node *parent, const char *key, const char *path,
-                      const char *const *values)
+int istio_check_enum(struct dctx *c, const struct node *parent, const char *key, const char *path,
+                     const char *const *values)
 {
 	const char *v;
 	return dc_enum(c, parent, key, path, values, NULL, &v);
@@ -175,7 +174,7 @@ static int check_destination(struct dctx *c, const struct node *dest, const char
 		return dc_fail(c, dest, sub, "destination.host is required");
 	if (node_is_str(host) && strcmp(host->str, "*") == 0)
 		return dc_fail(c, host, sub, "invalid destination host *");
-	if (check_host(c, host, sub) != 0)
+	if (istio_check_host(c, host, sub) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.subset", path);
 	if (dc_str(c, dest, "subset", sub, 0, &subset) != 0)
@@ -187,7 +186,7 @@ static int check_destination(struct dctx *c, const struct node *dest, const char
 	if (dc_map(c, dest, "port", sub, 0, &port) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.port.number", path);
-	return port ? check_port_number(c, port, "number", sub, 0) : 0;
+	return port ? istio_check_port_number(c, port, "number", sub, 0) : 0;
 }
 
 /* route: [{destination, weight}]: weights 0..100 summing to 100 when more
@@ -238,7 +237,7 @@ static int check_http_route(struct dctx *c, const struct node *h, const char *pa
 	if (route && route->len && check_route_destinations(c, route, sub) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.timeout", path);
-	if (check_duration(c, h, "timeout", sub) != 0)
+	if (istio_check_duration(c, h, "timeout", sub) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.retries", path);
 	if (dc_map(c, h, "retries", sub, 0, &retries) != 0)
@@ -249,7 +248,7 @@ static int check_http_route(struct dctx *c, const struct node *h, const char *pa
 		if (dc_int(c, retries, "attempts", sub, 0, 0, 1000000, &attempts, NULL) != 0)
 			return -1;
 		snprintf(sub, sizeof sub, "%s.retries.perTryTimeout", path);
-		if (check_duration(c, retries, "perTryTimeout", sub) != 0)
+		if (istio_check_duration(c, retries, "perTryTimeout", sub) != 0)
 			return -1;
 	}
 	return 0;
@@ -259,8 +258,8 @@ static int check_virtual_service(struct dctx *c, const struct node *spec)
 {
 	const struct node *hosts, *gateways, *http, *tcp, *tls;
 	int mesh_bound = 1;
-	if (string_list(c, spec, "hosts", "spec.hosts", &hosts) != 0 ||
-	    string_list(c, spec, "gateways", "spec.gateways", &gateways) != 0 ||
+	if (istio_string_list(c, spec, "hosts", "spec.hosts", &hosts) != 0 ||
+	    istio_string_list(c, spec, "gateways", "spec.gateways", &gateways) != 0 ||
 	    dc_seq(c, spec, "http", "spec.http", 0, &http) != 0 ||
 	    dc_seq(c, spec, "tcp", "spec.tcp", 0, &tcp) != 0 ||
 	    dc_seq(c, spec, "tls", "spec.tls", 0, &tls) != 0)
@@ -290,7 +289,7 @@ static int check_virtual_service(struct dctx *c, const struct node *spec)
 			    c, hosts->items[i], path,
 			    "wildcard host * is not allowed for virtual services bound to "
 			    "the mesh gateway");
-		if (check_host(c, hosts->items[i], path) != 0)
+		if (istio_check_host(c, hosts->items[i], path) != 0)
 			return -1;
 	}
 	if ((!http || !http->len) && (!tcp || !tcp->len) && (!tls || !tls->len))
@@ -335,7 +334,7 @@ static int check_traffic_policy(struct dctx *c, const struct node *tp, const cha
 	if (dc_map(c, tp, "loadBalancer", sub, 0, &lb) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.loadBalancer.simple", path);
-	if (lb && check_enum(c, lb, "simple", sub, lb_simple) != 0)
+	if (lb && istio_check_enum(c, lb, "simple", sub, lb_simple) != 0)
 		return -1;
 	snprintf(sub, sizeof sub, "%s.tls", path);
 	if (dc_map(c, tp, "tls", sub, 0, &tls) != 0)
@@ -344,7 +343,7 @@ static int check_traffic_policy(struct dctx *c, const struct node *tp, const cha
 		static const char *const modes[] = {"DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL",
 		                                    NULL};
 		snprintf(sub, sizeof sub, "%s.tls.mode", path);
-		if (check_enum(c, tls, "mode", sub, modes) != 0)
+		if (istio_check_enum(c, tls, "mode", sub, modes) != 0)
 			return -1;
 	}
 	return 0;
@@ -357,7 +356,7 @@ static int check_destination_rule(struct dctx *c, const struct node *spec)
 		return dc_fail(c, spec, "spec.host",
 		               "Required value: a destination rule must have a "
 		               "host");
-	if (check_host(c, host, "spec.host") != 0 ||
+	if (istio_check_host(c, host, "spec.host") != 0 ||
 	    check_traffic_policy(c, dc_get(spec, "trafficPolicy"), "spec.trafficPolicy") != 0 ||
 	    dc_seq(c, spec, "subsets", "spec.subsets", 0, &subsets) != 0)
 		return -1;
@@ -381,239 +380,10 @@ static int check_destination_rule(struct dctx *c, const struct node *spec)
 				               "duplicate subset names: %s", name);
 		}
 		snprintf(sub, sizeof sub, "%s.labels", path);
-		if (check_labels(c, dc_get(s, "labels"), sub) != 0)
+		if (istio_check_labels(c, dc_get(s, "labels"), sub) != 0)
 			return -1;
 		snprintf(sub, sizeof sub, "%s.trafficPolicy", path);
 		if (check_traffic_policy(c, dc_get(s, "trafficPolicy"), sub) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* ---- Gateway ----------------------------------------------------------- */
-
-static const char *const server_protocols[] = {
-    "HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "REDIS", "MYSQL", "TCP", "TLS", NULL};
-
-static int check_server(struct dctx *c, const struct node *s, const char *path)
-{
-	const struct node *port, *hosts, *tls;
-	const char *protocol;
-	char sub[160];
-	if (s->type != NODE_MAP)
-		return dc_fail(c, s, path, "must be a map");
-	snprintf(sub, sizeof sub, "%s.port", path);
-	if (dc_map(c, s, "port", sub, 0, &port) != 0)
-		return -1;
-	if (!port)
-		return dc_fail(c, s, sub, "port is required");
-	snprintf(sub, sizeof sub, "%s.port.number", path);
-	if (check_port_number(c, port, "number", sub, 1) != 0)
-		return -1;
-	snprintf(sub, sizeof sub, "%s.port.protocol", path);
-	if (dc_str(c, port, "protocol", sub, 1, &protocol) != 0)
-		return -1;
-	{
-		int known = 0;
-		for (const char *const *p = server_protocols; *p; p++)
-			known |= strcasecmp(*p, protocol) == 0;
-		if (!known)
-			return dc_fail(
-			    c, node_get(port, "protocol"), sub,
-			    "invalid protocol \"%s\", supported protocols are HTTP, HTTP2, "
-			    "GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP",
-			    protocol);
-	}
-	snprintf(sub, sizeof sub, "%s.hosts", path);
-	if (string_list(c, s, "hosts", sub, &hosts) != 0)
-		return -1;
-	if (!hosts || hosts->len == 0)
-		return dc_fail(c, s, sub, "server config must contain at least one host");
-	for (size_t i = 0; i < hosts->len; i++) {
-		const char *h = hosts->items[i]->str, *slash = strchr(h, '/');
-		char host[300], problem[400];
-		snprintf(sub, sizeof sub, "%s.hosts[%zu]", path, i);
-		if (slash) {
-			char ns[100];
-			size_t n = (size_t)(slash - h);
-			if (n >= sizeof ns)
-				n = sizeof ns - 1;
-			memcpy(ns, h, n);
-			ns[n] = '\0';
-			if (strcmp(ns, "*") != 0 && strcmp(ns, ".") != 0 && dns_label_problem(ns))
-				return dc_fail(c, hosts->items[i], sub,
-				               "invalid namespace value \"%s\" in host \"%s\"", ns,
-				               h);
-			snprintf(host, sizeof host, "%s", slash + 1);
-		} else {
-			snprintf(host, sizeof host, "%s", h);
-		}
-		if (wildcard_domain_problem(host, problem, sizeof problem) != 0)
-			return dc_fail(c, hosts->items[i], sub, "%s", problem);
-	}
-	snprintf(sub, sizeof sub, "%s.tls", path);
-	if (dc_map(c, s, "tls", sub, 0, &tls) != 0)
-		return -1;
-	if (!tls && (strcasecmp(protocol, "HTTPS") == 0 || strcasecmp(protocol, "TLS") == 0))
-		return dc_fail(c, s, sub, "server must have TLS settings for HTTPS/TLS protocols");
-	return 0;
-}
-
-static int check_gateway(struct dctx *c, const struct node *spec)
-{
-	const struct node *servers, *selector;
-	if (dc_seq(c, spec, "servers", "spec.servers", 0, &servers) != 0 ||
-	    dc_map(c, spec, "selector", "spec.selector", 0, &selector) != 0 ||
-	    check_labels(c, selector, "spec.selector") != 0)
-		return -1;
-	if (!servers || servers->len == 0)
-		return dc_fail(c, spec, "spec.servers", "gateway must have at least one server");
-	for (size_t i = 0; i < servers->len; i++) {
-		char path[64];
-		const struct node *name = dc_get(dc_get(servers->items[i], "port"), "name");
-		snprintf(path, sizeof path, "spec.servers[%zu]", i);
-		if (check_server(c, servers->items[i], path) != 0)
-			return -1;
-		for (size_t j = 0; name && node_is_str(name) && j < i; j++) {
-			const struct node *other =
-			    dc_get(dc_get(servers->items[j], "port"), "name");
-			if (other && node_is_str(other) && strcmp(other->str, name->str) == 0)
-				return dc_fail(
-				    c, name, path,
-				    "port names in servers must be unique: duplicate name %s",
-				    name->str);
-		}
-	}
-	return 0;
-}
-
-/* ---- ServiceEntry, Sidecar, PeerAuthentication ------------------------- */
-
-static int check_service_entry(struct dctx *c, const struct node *spec)
-{
-	static const char *const locations[] = {"MESH_EXTERNAL", "MESH_INTERNAL", NULL};
-	static const char *const resolutions[] = {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", NULL};
-	const struct node *hosts, *ports, *endpoints;
-	const char *resolution;
-	if (string_list(c, spec, "hosts", "spec.hosts", &hosts) != 0)
-		return -1;
-	if (!hosts || hosts->len == 0)
-		return dc_fail(c, spec, "spec.hosts", "service entry must have at least one host");
-	for (size_t i = 0; i < hosts->len; i++) {
-		char path[64];
-		snprintf(path, sizeof path, "spec.hosts[%zu]", i);
-		if (strcmp(hosts->items[i]->str, "*") == 0)
-			return dc_fail(c, hosts->items[i], path, "invalid host %s",
-			               hosts->items[i]->str);
-		if (check_host(c, hosts->items[i], path) != 0)
-			return -1;
-	}
-	if (check_enum(c, spec, "location", "spec.location", locations) != 0 ||
-	    dc_enum(c, spec, "resolution", "spec.resolution", resolutions, "NONE", &resolution) !=
-	        0 ||
-	    dc_seq(c, spec, "ports", "spec.ports", 0, &ports) != 0 ||
-	    dc_seq(c, spec, "endpoints", "spec.endpoints", 0, &endpoints) != 0)
-		return -1;
-	for (size_t i = 0; ports && i < ports->len; i++) {
-		const struct node *p = ports->items[i];
-		const char *name, *protocol;
-		char path[64], sub[120];
-		snprintf(path, sizeof path, "spec.ports[%zu]", i);
-		if (p->type != NODE_MAP)
-			return dc_fail(c, p, path, "must be a map");
-		snprintf(sub, sizeof sub, "%s.number", path);
-		if (check_port_number(c, p, "number", sub, 1) != 0)
-			return -1;
-		snprintf(sub, sizeof sub, "%s.name", path);
-		if (dc_str(c, p, "name", sub, 0, &name) != 0)
-			return -1;
-		for (size_t j = 0; name && j < i; j++) {
-			const struct node *other = dc_get(ports->items[j], "name");
-			if (other && node_is_str(other) && strcmp(other->str, name) == 0)
-				return dc_fail(c, node_get(p, "name"), sub,
-				               "port names must be unique: duplicate name %s",
-				               name);
-		}
-		snprintf(sub, sizeof sub, "%s.protocol", path);
-		if (dc_str(c, p, "protocol", sub, 0, &protocol) != 0)
-			return -1;
-	}
-	if (resolution && strcmp(resolution, "STATIC") == 0 && (!endpoints || !endpoints->len) &&
-	    !dc_get(spec, "workloadSelector"))
-		return dc_fail(c, spec, "spec.endpoints",
-		               "no endpoints provided for resolution type STATIC");
-	for (size_t i = 0; endpoints && i < endpoints->len; i++) {
-		const char *address;
-		char path[64];
-		snprintf(path, sizeof path, "spec.endpoints[%zu].address", i);
-		if (endpoints->items[i]->type != NODE_MAP)
-			return dc_fail(c, endpoints->items[i], path, "must be a map");
-		if (dc_str(c, endpoints->items[i], "address", path, 0, &address) != 0)
-			return -1;
-		snprintf(path, sizeof path, "spec.endpoints[%zu].labels", i);
-		if (check_labels(c, dc_get(endpoints->items[i], "labels"), path) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int check_sidecar(struct dctx *c, const struct node *spec)
-{
-	const struct node *egress, *selector;
-	if (dc_map(c, spec, "workloadSelector", "spec.workloadSelector", 0, &selector) != 0 ||
-	    (selector &&
-	     check_labels(c, dc_get(selector, "labels"), "spec.workloadSelector.labels") != 0) ||
-	    dc_seq(c, spec, "egress", "spec.egress", 0, &egress) != 0)
-		return -1;
-	for (size_t i = 0; egress && i < egress->len; i++) {
-		const struct node *hosts;
-		char path[64];
-		snprintf(path, sizeof path, "spec.egress[%zu].hosts", i);
-		if (egress->items[i]->type != NODE_MAP)
-			return dc_fail(c, egress->items[i], path, "must be a map");
-		if (string_list(c, egress->items[i], "hosts", path, &hosts) != 0)
-			return -1;
-		if (!hosts || hosts->len == 0)
-			return dc_fail(c, egress->items[i], path,
-			               "egress listener must contain at "
-			               "least one host");
-		for (size_t j = 0; j < hosts->len; j++) {
-			const char *h = hosts->items[j]->str, *slash = strchr(h, '/');
-			char problem[400];
-			if (!slash || slash == h)
-				return dc_fail(c, hosts->items[j], path,
-				               "invalid host %s: the host must be of the form "
-				               "namespace/dnsName",
-				               h);
-			if (wildcard_domain_problem(slash + 1, problem, sizeof problem) != 0)
-				return dc_fail(c, hosts->items[j], path, "%s", problem);
-		}
-	}
-	return 0;
-}
-
-static int check_peer_authentication(struct dctx *c, const struct node *spec)
-{
-	static const char *const modes[] = {"UNSET", "DISABLE", "PERMISSIVE", "STRICT", NULL};
-	const struct node *mtls, *selector, *port_level;
-	if (dc_map(c, spec, "mtls", "spec.mtls", 0, &mtls) != 0 ||
-	    (mtls && check_enum(c, mtls, "mode", "spec.mtls.mode", modes) != 0) ||
-	    dc_map(c, spec, "selector", "spec.selector", 0, &selector) != 0 ||
-	    (selector &&
-	     check_labels(c, dc_get(selector, "matchLabels"), "spec.selector.matchLabels") != 0) ||
-	    dc_map(c, spec, "portLevelMtls", "spec.portLevelMtls", 0, &port_level) != 0)
-		return -1;
-	if (port_level && port_level->len && !selector)
-		return dc_fail(c, port_level, "spec.portLevelMtls",
-		               "portLevelMtls requires selector");
-	for (size_t i = 0; port_level && i < port_level->len; i++) {
-		const struct node *k = port_level->pairs[i].key;
-		long long port;
-		if (node_int(k, &port) != 0 || port < 1 || port > 65535)
-			return dc_fail(c, k, "spec.portLevelMtls",
-			               "port must be in range 1..65535, got %s", k->str);
-		if (check_enum(c, port_level->pairs[i].value, "mode", "spec.portLevelMtls.mode",
-		               modes) != 0)
 			return -1;
 	}
 	return 0;
@@ -630,13 +400,13 @@ int decode_istio(struct dctx *c, const struct node *spec)
 	case MESH_DESTINATIONRULE:
 		return check_destination_rule(c, spec);
 	case MESH_GATEWAY:
-		return check_gateway(c, spec);
+		return istio_check_gateway(c, spec);
 	case MESH_SERVICEENTRY:
-		return check_service_entry(c, spec);
+		return istio_check_service_entry(c, spec);
 	case MESH_SIDECAR:
-		return check_sidecar(c, spec);
+		return istio_check_sidecar(c, spec);
 	case MESH_PEERAUTHENTICATION:
-		return check_peer_authentication(c, spec);
+		return istio_check_peer_authentication(c, spec);
 	default:
 		return 0;
 	}

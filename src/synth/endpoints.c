@@ -1,0 +1,136 @@
+/* EDS (pilot/pkg/xds/endpoints/endpoint_builder.go) as Envoy's
+ * EndpointsConfigDump shows it: one ClusterLoadAssignment per cluster,
+ * named after it, with one locality group holding the endpoints (pod IP :
+ * the port the pod serves the service port on, the targetPort resolved by
+ * name per pod), HEALTHY for ready pods and UNHEALTHY for not-ready ones
+ * (when the profile sends them), weight 1 unless a ServiceEntry endpoint
+ * says otherwise, the istio workload and tlsMode metadata, the group weight
+ * their sum, and Envoy's overprovisioning factor 140. A subset cluster keeps
+ * the endpoints whose labels carry the subset's. Clusters without endpoints
+ * (ORIGINAL_DST, empty services) still get their entry, as in Envoy. */
+#include <stdio.h>
+#include <string.h>
+
+#include "synth_int.h"
+
+static void eds_push(struct synth *s, struct node *cla, int is_static)
+{
+	struct jb *b = &s->jb;
+	struct node *e = jb_map(b);
+	jb_set(b, e, "endpoint_config", cla);
+	jb_push(b, is_static ? s->static_eds : s->dynamic_eds, e);
+}
+
+static struct node *policy(struct synth *s)
+{
+	struct node *p = jb_map(&s->jb);
+	jb_set_int(&s->jb, p, "overprovisioning_factor", 140);
+	return p;
+}
+
+void endpoints_add_empty(struct synth *s, const char *cluster, int is_static)
+{
+	struct jb *b = &s->jb;
+	struct node *cla =
+	    jb_typed(b, "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
+	jb_set_str(b, cla, "cluster_name", cluster);
+	jb_set(b, cla, "policy", policy(s));
+	eds_push(s, cla, is_static);
+}
+
+/* "<workload>;<ns>;<canonical service>;<canonical revision>;<cluster>". */
+static const char *workload_id(struct synth *s, const struct ep *e)
+{
+	const struct mesh_object *pod = e->pod;
+	const char *wl, *svc, *rev;
+	if (!pod)
+		return NULL;
+	wl = pod->pod->owner_name ? pod->pod->owner_name : pod->name;
+	svc = mesh_labels_get(&pod->labels, "service.istio.io/canonical-name");
+	if (!svc)
+		svc = mesh_labels_get(&pod->labels, "app.kubernetes.io/name");
+	if (!svc)
+		svc = mesh_labels_get(&pod->labels, "app");
+	if (!svc)
+		svc = wl;
+	rev = mesh_labels_get(&pod->labels, "service.istio.io/canonical-revision");
+	if (!rev)
+		rev = mesh_labels_get(&pod->labels, "app.kubernetes.io/version");
+	if (!rev)
+		rev = mesh_labels_get(&pod->labels, "version");
+	if (!rev)
+		rev = "latest";
+	return jb_fmt(&s->jb, "%s;%s;%s;%s;Kubernetes", wl, pod->namespace_, svc, rev);
+}
+
+/* Whether the endpoint runs Istio's mTLS (a sidecar, or the tlsMode label). */
+static int istio_tls(const struct ep *e)
+{
+	const char *mode = mesh_labels_get(e->labels, "security.istio.io/tlsMode");
+	if (mode)
+		return strcmp(mode, "istio") == 0;
+	return e->pod && e->pod->pod->proxy != MESH_PROXY_NONE;
+}
+
+struct node *lb_endpoint(struct synth *s, const char *address, int port, int healthy,
+                         const struct ep *e)
+{
+	struct jb *b = &s->jb;
+	struct node *le = jb_map(b), *ep, *md = NULL, *fm;
+	const char *wid;
+	ep = jb_set_map(b, le, "endpoint");
+	jb_set(b, ep, "address", address_node(s, address, port));
+	jb_set_map(b, ep, "health_check_config");
+	jb_set_lit(b, le, "health_status", healthy ? "HEALTHY" : "UNHEALTHY");
+	if (e && (istio_tls(e) || (wid = workload_id(s, e)))) {
+		md = jb_set_map(b, le, "metadata");
+		fm = jb_set_map(b, md, "filter_metadata");
+		if (istio_tls(e))
+			jb_set_lit(b, jb_set_map(b, fm, "envoy.transport_socket_match"), "tlsMode",
+			           "istio");
+		if ((wid = workload_id(s, e)))
+			jb_set_lit(b, jb_set_map(b, fm, "istio"), "workload", wid);
+	}
+	jb_set_int(b, le, "load_balancing_weight", e && e->weight > 0 ? e->weight : 1);
+	return le;
+}
+
+/* The locality group of v's endpoints serving port p (subset labels
+ * filter them). Returns NULL when there are none. */
+struct node *locality_endpoints(struct synth *s, const struct svc *v, const struct sport *p,
+                                const struct node *subset_labels)
+{
+	struct jb *b = &s->jb;
+	struct node *group = NULL, *list = NULL;
+	long long weight = 0;
+	for (size_t i = 0; i < v->neps; i++) {
+		const struct ep *e = &v->eps[i];
+		int port = ep_port(v, e, p);
+		if (!port || !labels_match_node(subset_labels, e->labels))
+			continue;
+		if (!group) {
+			group = jb_map(b);
+			jb_set_map(b, group, "locality");
+			list = jb_set_seq(b, group, "lb_endpoints");
+		}
+		jb_push(b, list, lb_endpoint(s, e->address, port, e->healthy, e));
+		weight += e->weight > 0 ? e->weight : 1;
+	}
+	if (group)
+		jb_set_int(b, group, "load_balancing_weight", weight);
+	return group;
+}
+
+void endpoints_add(struct synth *s, const char *cluster, const struct svc *v, const struct sport *p,
+                   const struct node *subset_labels, int is_static)
+{
+	struct jb *b = &s->jb;
+	struct node *cla =
+	    jb_typed(b, "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
+	struct node *group = locality_endpoints(s, v, p, subset_labels);
+	jb_set_str(b, cla, "cluster_name", cluster);
+	if (group)
+		jb_push(b, jb_set_seq(b, cla, "endpoints"), group);
+	jb_set(b, cla, "policy", policy(s));
+	eds_push(s, cla, is_static);
+}
