@@ -137,6 +137,23 @@ describe("real config dumps", function()
     assert.is_truthy(filtered:find('"name": "agent"', 1, true))
   end)
 
+  it("prints the seed profile's (Istio 1.10) columns and rules", function()
+    local routes = tostring(meshlua.load(F .. "writer-configdump/routes/"
+      .. "k8s-gateway-http-route-path-prefix/configdump.json", { profile = "seed" }):routes())
+    -- No VHOST NAME column, no PathPrefix match (1.21+), v1 config paths unknown (1.24+).
+    assert.are.equal("NAME        DOMAINS                 MATCH                  VIRTUAL SERVICE\n"
+      .. "http.80     httpbin.example.com                            <unknown>\n"
+      .. "            *                       /healthz/ready*        \n"
+      .. "            *                       /stats/prometheus*     \n", routes)
+    local listeners = tostring(meshlua.load(F .. "proxyconfig/config_dump.json",
+      { profile = "seed" }):listeners())
+    assert.matches("^ADDRESS PORT  MATCH DESTINATION\n", listeners)
+    local clusters = tostring(meshlua.load(F .. "describe/http_config.json",
+      { profile = "seed" }):clusters())
+    assert.is_true(has_line(clusters, "productpage.default.svc.cluster.local 9080 v1 outbound "
+      .. "EDS productpage.default"))
+  end)
+
   it("answers config_dump's resource= and mask= as Envoy's admin does", function()
     local p = meshlua.load(F .. "proxyconfig/config_dump.json")
     local one = meshlua.load(p:config_dump{ resource = "dynamic_active_clusters",

@@ -31,6 +31,9 @@ struct xds_cluster_filter {
 	long port;
 	const char *subset;
 	const char *direction;
+	/* istio.config paths the DESTINATION RULE column reads (the profile's
+	 * management_prefix); NULL means "/apis/networking.istio.io/". */
+	const char *management_prefix;
 };
 
 /* One row of `proxy-config eds` (an LbEndpoint of a ClusterLoadAssignment). */
@@ -84,8 +87,11 @@ int xds_parse_subset_key(const char *name, char *buf, size_t cap, const char **d
                          long *port, const char **subset, const char **fqdn);
 
 /* istioctl's describeManagement: "<name>.<ns>" for a metadata
- * filter_metadata.istio.config of /apis/networking.istio.io/..., "<unknown>"
- * for another path, "" when there is none. Written into buf. */
-const char *xds_describe_management(const struct node *metadata, char *buf, size_t cap);
+ * filter_metadata.istio.config path starting with prefix (NULL:
+ * "/apis/networking.istio.io/") and of 8 '/' parts, "" for other such
+ * paths, "<unknown>" for any other path, "" when there is none. Written
+ * into buf. */
+const char *xds_describe_management(const struct node *metadata, const char *prefix, char *buf,
+                                    size_t cap);
 
 #endif

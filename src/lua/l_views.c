@@ -319,6 +319,7 @@ static int l_clusters(lua_State *L)
 	f.port = opt_long(L, 2, "port");
 	f.subset = opt_string(L, 2, "subset");
 	f.direction = opt_string(L, 2, "direction");
+	f.management_prefix = meshlua_check_proxy(L, 1)->profile->management_prefix;
 	if (xds_view_clusters(&v, s, &f) != 0) {
 		xds_view_free(&v);
 		return luaL_error(L, "out of memory listing clusters");
@@ -525,6 +526,11 @@ static int l_profile(lua_State *L)
 	lua_setfield(L, -2, "domains_trailing_dot_view");
 	lua_pushboolean(L, p->route_vhost_name_view);
 	lua_setfield(L, -2, "route_vhost_name");
+	lua_pushboolean(L, p->listener_more_addresses_view);
+	lua_setfield(L, -2, "listener_more_addresses");
+	lua_pushboolean(L, p->match_path_separated_view);
+	lua_setfield(L, -2, "match_path_separated");
+	set_str(L, "management_prefix", p->management_prefix);
 	return 1;
 }
 

@@ -61,7 +61,8 @@ int xds_parse_subset_key(const char *name, char *buf, size_t cap, const char **d
 	return 0;
 }
 
-const char *xds_describe_management(const struct node *metadata, char *buf, size_t cap)
+const char *xds_describe_management(const struct node *metadata, const char *prefix, char *buf,
+                                    size_t cap)
 {
 	const struct node *istio = node_get(node_field(metadata, "filter_metadata"), "istio");
 	const char *config = node_text(node_get(istio, "config"));
@@ -71,7 +72,9 @@ const char *xds_describe_management(const struct node *metadata, char *buf, size
 	buf[0] = '\0';
 	if (!config)
 		return buf;
-	if (strncmp(config, "/apis/networking.istio.io/", 26) != 0) {
+	if (!prefix)
+		prefix = "/apis/networking.istio.io/";
+	if (strncmp(config, prefix, strlen(prefix)) != 0) {
 		snprintf(buf, cap, "<unknown>");
 		return buf;
 	}
@@ -120,7 +123,7 @@ static const char *arena_copy(struct arena *a, const char *s)
 }
 
 static int fill_cluster_row(struct xds_view *v, struct xds_cluster_row *row,
-                            const struct xds_resource *r)
+                            const struct xds_resource *r, const char *prefix)
 {
 	char buf[1024], dr[512];
 	const char *dir = "", *subset = "", *fqdn = r->name;
@@ -142,8 +145,9 @@ static int fill_cluster_row(struct xds_view *v, struct xds_cluster_row *row,
 	}
 	/* GetType(): a custom cluster_type leaves the enum at its default. */
 	row->type = type && !node_field(r->json, "cluster_type") ? type : "STATIC";
-	row->dest_rule = arena_copy(
-	    &v->arena, xds_describe_management(node_field(r->json, "metadata"), dr, sizeof dr));
+	row->dest_rule =
+	    arena_copy(&v->arena, xds_describe_management(node_field(r->json, "metadata"), prefix,
+	                                                  dr, sizeof dr));
 	if (!row->direction || !row->subset || !row->fqdn || !row->dest_rule)
 		return -1;
 	return 0;
@@ -188,7 +192,7 @@ int xds_view_clusters(struct xds_view *v, const struct xds_snapshot *s,
 			enum xds_state want = pass == 0 ? XDS_DYNAMIC_ACTIVE : XDS_STATIC;
 			if (r->state != want || !cluster_matches(r->name, f))
 				continue;
-			if (fill_cluster_row(v, &rows[n], r) != 0)
+			if (fill_cluster_row(v, &rows[n], r, f ? f->management_prefix : NULL) != 0)
 				return -1;
 			n++;
 		}

@@ -114,15 +114,17 @@ function M.path(t, ...)
   return t
 end
 
---- istioctl's describeManagement of a Metadata table.
-function M.describe_management(metadata)
+--- istioctl's describeManagement of a Metadata table; prefix is the
+-- profile's management_prefix (default "/apis/networking.istio.io/").
+function M.describe_management(metadata, prefix)
+  prefix = prefix or "/apis/networking.istio.io/"
   local istio = M.field(metadata, "filter_metadata")
   istio = istio and istio.istio
   local config = istio and istio.config
   if type(config) ~= "string" then
     return ""
   end
-  if config:sub(1, 26) == "/apis/networking.istio.io/" then
+  if config:sub(1, #prefix) == prefix then
     local pieces = {}
     for piece in (config .. "/"):gmatch("(.-)/") do
       pieces[#pieces + 1] = piece

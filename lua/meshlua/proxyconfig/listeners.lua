@@ -54,22 +54,26 @@ function M.listener_type(l)
   return tcp > 0 and "TCP" or "UNKNOWN"
 end
 
-local function address(l)
+-- retrieveListenerAddress; before 1.19 (more = false) the socket address only.
+local function address(l, more)
   local a = f(l, "address")
   local sock = f(a, "socket_address")
   if sock then
     return f(sock, "address") or ""
   end
   local pipe = f(a, "pipe")
-  return pipe and f(pipe, "path") or ""
+  return more and pipe and f(pipe, "path") or ""
 end
 
 local function port(l)
   return tonumber(path(l, "address", "socket_address", "port_value")) or 0
 end
 
-local function addresses(l)
-  local res = { address(l) }
+local function addresses(l, more)
+  local res = { address(l, more) }
+  if not more then
+    return res
+  end
   for _, extra in ipairs(f(l, "additional_addresses") or {}) do
     res[#res + 1] = path(extra, "address", "socket_address", "address") or ""
   end
@@ -157,7 +161,7 @@ local function match_all_cluster(rc)
   return cluster:find("Cluster", 1, true) and cluster or ("Cluster: " .. cluster)
 end
 
-local function describe_route_config(rc)
+local function describe_route_config(rc, path_separated)
   local all = match_all_cluster(rc)
   if all then
     return all
@@ -167,7 +171,7 @@ local function describe_route_config(rc)
     local domains = f(vh, "domains") or {}
     local matches = {}
     for _, r in ipairs(f(vh, "routes") or {}) do
-      matches[#matches + 1] = routes.describe_match(f(r, "match"))
+      matches[#matches + 1] = routes.describe_match(f(r, "match"), path_separated)
     end
     local described = table.concat(matches, ", ")
     if #domains == 1 and domains[1] == "*" then
@@ -180,13 +184,13 @@ local function describe_route_config(rc)
 end
 
 --- getFilterType: the DESTINATION column of a chain's filters.
-function M.describe_destination(filters)
+function M.describe_destination(filters, path_separated)
   for _, filter in ipairs(filters or {}) do
     if filter.name == HCM then
       local hcm = f(filter, "typed_config") or {}
       local rc = f(hcm, "route_config")
       if rc then
-        return describe_route_config(rc)
+        return describe_route_config(rc, path_separated)
       end
       local rds = path(hcm, "rds", "route_config_name")
       if rds and rds ~= "" then
@@ -279,11 +283,13 @@ function M.view(proxy, opts)
   for _, r in ipairs(static) do
     dynamic[#dynamic + 1] = r
   end
+  local profile = pc.xds().profile(proxy)
+  local more = profile.listener_more_addresses
   local items = {}
   for _, r in ipairs(dynamic) do
     local l = r.raw
     local info = {
-      name = r.name, resource = r, addresses = addresses(l), address = address(l),
+      name = r.name, resource = r, addresses = addresses(l, more), address = address(l, more),
       port = port(l), type = M.listener_type(l),
     }
     if verify(opts, l, info) then
@@ -292,7 +298,7 @@ function M.view(proxy, opts)
         cs[#cs + 1] = {
           name = f(chain, "name"),
           match = M.describe_chain_match(f(chain, "filter_chain_match")),
-          destination = M.describe_destination(f(chain, "filters")),
+          destination = M.describe_destination(f(chain, "filters"), profile.match_path_separated),
         }
       end
       pc.xds().gosort(cs, function(a, b)

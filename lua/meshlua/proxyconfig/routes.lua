@@ -48,15 +48,16 @@ function M.describe_domains(domains)
   return table.concat(kept, ", ")
 end
 
---- describeMatch: prefix*, PathPrefix:p, path, regex r (headers ignored).
-function M.describe_match(match)
+--- describeMatch: prefix*, PathPrefix:p (unless path_separated is false:
+-- before 1.21), path, regex r (headers ignored).
+function M.describe_match(match, path_separated)
   local conds = {}
   local prefix = f(match, "prefix")
   if prefix and prefix ~= "" then
     conds[#conds + 1] = prefix .. "*"
   end
   local psp = f(match, "path_separated_prefix")
-  if psp and psp ~= "" then
+  if psp and psp ~= "" and path_separated ~= false then
     conds[#conds + 1] = "PathPrefix:" .. psp
   end
   local path = f(match, "path")
@@ -102,7 +103,8 @@ end
 
 function M.format(items, opts)
   local verbose = opts.verbose ~= false
-  local vhost_col = pc.xds().profile(opts.proxy).route_vhost_name
+  local profile = pc.xds().profile(opts.proxy)
+  local vhost_col = profile.route_vhost_name
   local rows = {}
   if not verbose then
     rows[1] = { "NAME", "VIRTUAL HOSTS" }
@@ -128,7 +130,8 @@ function M.format(items, opts)
         end
         for _, r in ipairs(routes) do
           if not is_passthrough(r) then
-            add(M.describe_match(f(r, "match")), pc.describe_management(f(r, "metadata")))
+            add(M.describe_match(f(r, "match"), profile.match_path_separated),
+              pc.describe_management(f(r, "metadata"), profile.management_prefix))
           end
         end
         if #routes == 0 then
