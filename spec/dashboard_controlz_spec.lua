@@ -173,4 +173,36 @@ describe("ControlZ", function()
     for _, o in ipairs(m.objects) do kinds[o.kind] = (kinds[o.kind] or 0) + 1 end
     assert.is_true((kinds.Namespace or 0) >= 1) -- a new cluster has its namespaces
   end)
+
+  it("republishes the mesh page after each mesh mutation", function()
+    local mesh = meshlua.mesh()
+    local cz <close> = mesh:serve_controlz { port = 0 }
+    local function page() return cjson.decode(http.request(cz.url .. "/meshj/").body) end
+    local v0 = page().version
+    mesh:apply_string([[
+apiVersion: v1
+kind: Service
+metadata:
+  name: customers
+  namespace: default
+spec:
+  selector:
+    app: customers
+  ports:
+  - port: 80
+    name: http
+    targetPort: 3000
+]])
+    local after = page()
+    assert.is_true(after.version > v0)
+    local found
+    for _, o in ipairs(after.objects) do
+      if o.kind == "Service" and o.name == "customers" then found = o end
+    end
+    assert.are.equal("default", found.namespace)
+    mesh:delete("service/customers")
+    for _, o in ipairs(page().objects) do
+      assert.is_false(o.kind == "Service" and o.name == "customers")
+    end
+  end)
 end)

@@ -3,7 +3,9 @@
  * own threads and never call Lua: this file hands them snapshot references
  * and mesh summaries, on the Lua thread, when something changed. A running
  * server stays referenced from the registry until server:close() (a REPL
- * line that drops the value does not stop it); __gc and __close stop it too. */
+ * line that drops the value does not stop it); __gc and __close stop it too.
+ * The mesh's mutating methods are wrapped so that, while servers run, each
+ * mutation hands them the new state (an xDS push, a new mesh page). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -737,6 +739,50 @@ static const luaL_Reg proxy_methods[] = {
     {NULL, NULL},
 };
 
+/* 1 when any server is running. */
+static int servers_running(lua_State *L)
+{
+	int any;
+	lua_getfield(L, LUA_REGISTRYINDEX, SERVERS_KEY);
+	lua_pushnil(L);
+	any = lua_next(L, -2) != 0;
+	lua_pop(L, any ? 3 : 1);
+	return any;
+}
+
+/* A mesh method that changes the mesh, then tells the running servers. */
+static int l_after_mutation(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	if (servers_running(L))
+		meshlua_dashboards_changed(L); /* leaves the stack as it was */
+	return lua_gettop(L);
+}
+
+/* The mesh methods that mutate (l_mesh.c), wrapped by l_after_mutation. */
+static void wrap_mesh_mutations(lua_State *L)
+{
+	static const char *const names[] = {
+	    "apply",           "apply_string", "delete",    "delete_string", "label",
+	    "rollout_restart", "scale",        "set_ready", "advance",       NULL};
+	if (luaL_getmetatable(L, "meshlua.mesh") != LUA_TTABLE ||
+	    lua_getfield(L, -1, "methods") != LUA_TTABLE) {
+		lua_pop(L, 2);
+		return;
+	}
+	for (int i = 0; names[i]; i++) {
+		if (lua_getfield(L, -1, names[i]) == LUA_TFUNCTION) {
+			lua_pushcclosure(L, l_after_mutation, 1);
+			lua_setfield(L, -2, names[i]);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 2);
+}
+
 static const luaL_Reg mesh_methods[] = {
     {"serve_admin", l_serve_admin},
     {"serve_controlz", l_serve_controlz},
@@ -772,5 +818,6 @@ void meshlua_open_server(lua_State *L)
 	lua_setfield(L, LUA_REGISTRYINDEX, STATS_KEY);
 	meshlua_proxy_add_methods(L, proxy_methods);
 	meshlua_mesh_add_methods(L, mesh_methods);
+	wrap_mesh_mutations(L);
 	luaL_setfuncs(L, functions, 0);
 }
