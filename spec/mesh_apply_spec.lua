@@ -21,8 +21,22 @@ local function lines(action)
 end
 
 describe("mesh:apply", function()
+  -- Every object of the mesh as "kind ns/name" lines, sorted.
+  local function inventory(m)
+    local out = {}
+    for _, kind in ipairs({ "ns", "sa", "svc", "deploy", "sts", "ds", "po", "vs", "dr", "gw", "se",
+      "sidecar", "pa" }) do
+      for obj in m:objects(kind) do
+        out[#out + 1] = obj.kind .. " " .. obj.namespace .. "/" .. obj.name
+      end
+    end
+    table.sort(out)
+    return table.concat(out, "\n")
+  end
+
   it("runs the seed walkthrough: label, get namespace -L, apply, re-apply, scale, delete", function()
     local m = meshlua.mesh()
+    local before = inventory(m)
     assert.are.equal("namespace/default labeled\n",
       tostring(m:label("namespace", "default", { ["istio-injection"] = "enabled" })))
     assert.are.equal(table.concat({
@@ -57,7 +71,8 @@ describe("mesh:apply", function()
     }, "\n") .. "\n", tostring(deleted))
     assert.are.equal("No resources found in default namespace.\n", tostring(m:get("pods")))
     assert.are.equal(0, #m:objects("vs"))
-    -- What the file did not create is still there.
+    -- Exactly what the file made is gone; what it did not make is there.
+    assert.are.equal(before, inventory(m))
     assert.is_not_nil(m:find("svc", "kubernetes"))
     assert.is_not_nil(m:find("svc", "kube-dns", "kube-system"))
     assert.are.equal(4, #m:namespaces())
