@@ -362,6 +362,61 @@ describe("the Envoy admin interface", function()
     assert.is_true(#served:endpoints() > 10)
   end)
 
+  it("serves the walkthrough's synthesized proxy, pushed as the mesh changes", function()
+    local mesh = meshlua.mesh { profile = "seed" }
+    mesh:label("namespace", "default", { ["istio-injection"] = "enabled" })
+    mesh:apply("examples/bigbang-cluster.yaml")
+    mesh:apply("examples/envoy-demo-apps.yaml")
+    local customers = mesh:proxy("deployment/customers-v1")
+    local s <close> = mesh:serve_admin(customers, { port = 0 })
+    local cluster = "outbound|80||customers.default.svc.cluster.local"
+    local function hosts()
+      local n = 0
+      for _ in http.request(s.url .. "/clusters").body:gmatch(cluster:gsub("%p", "%%%0") .. "::[%d.]+:3000::health_flags::healthy\n") do
+        n = n + 1
+      end
+      return n
+    end
+    assert.are.equal(1, hosts())
+    assert.are.equal(0, s.pushes)
+    mesh:scale("deployment/customers-v1", 2) -- an xDS push: the next request sees it
+    assert.are.equal(1, s.pushes)
+    assert.are.equal(2, hosts())
+    -- meshlua.fetch of the served synthesized proxy gives the same four tables
+    local fetched = meshlua.fetch(s.url, { profile = "seed" })
+    for _, view in ipairs({ "listeners", "routes", "clusters" }) do
+      assert.are.equal(tostring(customers[view](customers)), tostring(fetched[view](fetched)), view)
+    end
+    -- The endpoints table: the same rows. The views print a pipe host as
+    -- istioctl does from /clusters ("unix://<path>"), but without the
+    -- scheme when they fall back to EDS: compared without it.
+    local function rows(list)
+      local out = {}
+      for line in tostring(list):gmatch("[^\n]+") do
+        out[#out + 1] = line:gsub("^unix://", ""):gsub("%s+", " ")
+      end
+      table.sort(out)
+      return out
+    end
+    assert.are.same(rows(customers:endpoints()), rows(fetched:endpoints()))
+    -- requests resolved through web-frontend's proxy show in its /stats and /clusters
+    local web = mesh:proxy("deployment/web-frontend")
+    local ws <close> = mesh:serve_admin(web, { port = 0 })
+    local wf = meshlua.fetch(ws.url, { profile = "seed" })
+    for _, view in ipairs({ "listeners", "routes", "clusters" }) do
+      assert.are.equal(tostring(web[view](web)), tostring(wf[view](wf)), view)
+    end
+    assert.are.same(rows(web:endpoints()), rows(wf:endpoints()))
+    assert.is_true(#web:endpoints() > 20)
+    local t = web:resolve("http://customers.default.svc.cluster.local/")
+    local stats = http.request(ws.url .. "/stats").body
+    assert.truthy(stats:find(cluster .. ".upstream_rq_total: 1\n", 1, true))
+    assert.truthy(stats:find(cluster .. ".upstream_rq_2xx: 1\n", 1, true))
+    assert.truthy(stats:find("http.outbound_0.0.0.0_80.downstream_rq_2xx: 1\n", 1, true))
+    local chosen = tostring(t.endpoint.address) .. ":" .. tostring(t.endpoint.port)
+    assert.truthy(http.request(ws.url .. "/clusters").body:find(cluster .. "::" .. chosen .. "::rq_total::1\n", 1, true))
+  end)
+
   it("refuses a port in use and bad options with a clear error", function()
     local ok, err = pcall(meshlua.serve_admin, proxy, { port = server.port })
     assert.is_false(ok)

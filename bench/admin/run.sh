@@ -1,15 +1,16 @@
 #!/bin/sh
 # The admin server under load: wrk (Debian) on loopback, 50 connections for
-# 10 s each against /config_dump?include_eds and /clusters of a demo-sized
-# sidecar dump (bench/admin/gen_dump.lua), side by side with a peer serving
+# 10 s each against /config_dump?include_eds and /clusters of the
+# walkthrough's demo proxy (customers-v1, synthesized; or, with a number of
+# services, a generated sidecar dump: bench/admin/gen_dump.lua), side by side with a peer serving
 # the very same bytes as static files (python3 -m http.server), in one run.
 # Checks that every request was answered without error and that the
 # server's resident memory does not grow across repeated runs.
-# Usage: bench/admin/run.sh [build-dir] [services]
+# Usage: bench/admin/run.sh [build-dir] [demo | services]
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
-SERVICES=${2:-32}
+TARGET=${2:-demo}
 BIN=$BUILD/meshlua
 TMP=$(mktemp -d)
 PIDS=""
@@ -20,10 +21,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$BIN" bench/admin/gen_dump.lua "$TMP/dump.json" "$SERVICES"
+if [ "$TARGET" = demo ]; then
+	SOURCE=demo
+else
+	"$BIN" bench/admin/gen_dump.lua "$TMP/dump.json" "$TARGET"
+	SOURCE="$TMP/dump.json"
+fi
 
 mkfifo "$TMP/in"
-"$BIN" bench/admin/serve.lua "$TMP/dump.json" 0 <"$TMP/in" >"$TMP/url" &
+"$BIN" bench/admin/serve.lua "$SOURCE" 0 <"$TMP/in" >"$TMP/url" &
 MESHLUA_PID=$!
 PIDS="$PIDS $MESHLUA_PID"
 exec 3>"$TMP/in"
@@ -52,7 +58,7 @@ load() {
 	echo "$rps ${total:-0} ${errors:-0} ${non2xx:-0}"
 }
 
-echo "dump: $SERVICES services, $(wc -c <"$TMP/www/config_dump") bytes of /config_dump?include_eds, $(wc -c <"$TMP/www/clusters") bytes of /clusters"
+echo "proxy: $TARGET, $(wc -c <"$TMP/www/config_dump") bytes of /config_dump?include_eds, $(wc -c <"$TMP/www/clusters") bytes of /clusters"
 echo "| target | server | requests/s | requests | socket errors | non-2xx | RSS before (KiB) | RSS after (KiB) |"
 echo "|---|---|---|---|---|---|---|---|"
 for round in 1 2 3; do

@@ -129,6 +129,10 @@ void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result
 		rec.host = host;
 	}
 	rec.status = (int)res->status;
+	/* Forwarded HTTP requests reach the simulated app, which answers 200:
+	 * counted so, the downstream and upstream classes add up. */
+	if (!res->tcp && rec.status == 0 && rec.host)
+		rec.status = 200;
 	rec.flags = res->flags;
 	meshlua_proxy_count_request(L, idx, &rec);
 }
