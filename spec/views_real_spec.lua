@@ -137,6 +137,17 @@ describe("real config dumps", function()
     assert.is_truthy(filtered:find('"name": "agent"', 1, true))
   end)
 
+  it("prints the SecretsConfigDump as `pc secret -o json` (legacy jsonpb) and -o yaml", function()
+    local p = meshlua.load(F .. "writer-configdump/secret/istio/config_dump.json")
+    local json = p:secrets():json()
+    assert.matches('^{\n    "dynamicActiveSecrets": %[\n        {\n            "name": "default",', json)
+    assert.matches('"dynamicWarmingSecrets"', json)
+    assert.matches("\n  name: default\n", p:secrets():yaml())
+    assert.has_error(function()
+      meshlua.load(F .. "writer-configdump/configdump.json"):secrets():json()
+    end)
+  end)
+
   it("prints the seed profile's (Istio 1.10) columns and rules", function()
     local routes = tostring(meshlua.load(F .. "writer-configdump/routes/"
       .. "k8s-gateway-http-route-path-prefix/configdump.json", { profile = "seed" }):routes())

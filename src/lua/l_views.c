@@ -249,34 +249,36 @@ static int l_resources(lua_State *L)
 	return 1;
 }
 
-/* The BootstrapConfigDump of s: the last config of that type (as istioctl's
- * getSection), or a root that holds "bootstrap" itself. */
-static const struct node *bootstrap_dump(const struct xds_snapshot *s)
+/* The last config of s whose type ends in `type` (as istioctl's getSection
+ * picks it), or, for the bootstrap, a root that holds "bootstrap" itself. */
+static const struct node *config_of_type(const struct xds_snapshot *s, const char *type)
 {
 	const struct node *configs = node_field(s->root, "configs"), *found = NULL;
+	size_t tn = strlen(type);
 	for (size_t i = 0; configs && configs->type == NODE_SEQ && i < configs->len; i++) {
 		const char *t = node_text(node_get(configs->items[i], "@type"));
 		size_t n = t ? strlen(t) : 0;
-		if (n >= 19 && strcmp(t + n - 19, "BootstrapConfigDump") == 0)
+		if (n > tn && t[n - tn - 1] == '.' && strcmp(t + n - tn, type) == 0)
 			found = configs->items[i];
 	}
-	if (!found && node_field(s->root, "bootstrap"))
+	if (!found && strcmp(type, "BootstrapConfigDump") == 0 && node_field(s->root, "bootstrap"))
 		found = s->root;
 	return found;
 }
 
 /* _xds.part(proxy, "bootstrap" | "clusters_status" | "root" |
- * "bootstrap_dump") -> handle or nil. */
+ * "bootstrap_dump" | "secrets_dump") -> handle or nil. */
 static int l_part(lua_State *L)
 {
 	struct xds_snapshot *s = meshlua_proxy_snapshot(L, 1);
-	static const char *const names[] = {"bootstrap", "clusters_status", "root",
-	                                    "bootstrap_dump", NULL};
+	static const char *const names[] = {"bootstrap",      "clusters_status", "root",
+	                                    "bootstrap_dump", "secrets_dump",    NULL};
 	int which = luaL_checkoption(L, 2, NULL, names);
 	const struct node *n = which == 0   ? s->bootstrap
 	                       : which == 1 ? s->clusters_status
 	                       : which == 2 ? s->root
-	                                    : bootstrap_dump(s);
+	                       : which == 3 ? config_of_type(s, "BootstrapConfigDump")
+	                                    : config_of_type(s, "SecretsConfigDump");
 	if (!n)
 		return 0;
 	push_node(L, s, n, NULL);

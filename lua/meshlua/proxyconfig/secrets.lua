@@ -232,9 +232,14 @@ function M.format(items, q)
   return pc.table(rows, 5)
 end
 
+-- PrintSecretDump: the SecretsConfigDump through legacy jsonpb.
 local function json(list)
   local dump = pc.query(list).dump
-  return dump and (dump:json("jsonpb", true) .. "\n") or "{}\n"
+  if not dump then
+    error("sidecar doesn't support secrets: config dump has no configuration type "
+      .. "type.googleapis.com/envoy.admin.v3.SecretsConfigDump", 2)
+  end
+  return dump:json("jsonpb", true) .. "\n"
 end
 
 M.presenter = {
@@ -253,7 +258,8 @@ M.presenter = {
 --- proxy:secrets{now=} (now: the Unix time VALID CERT is judged at).
 function M.view(proxy, opts)
   local now = opts.now or os.time()
-  local warming, active, dump = {}, {}, nil
+  local warming, active = {}, {}
+  local dump = pc.xds().part(proxy, "secrets_dump")
   for _, r in ipairs(pc.xds().resources(proxy, "secret")) do
     if r.state == "warming" then
       warming[#warming + 1] = r
