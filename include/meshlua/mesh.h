@@ -336,6 +336,25 @@ void mesh_iter_service_pods(struct mesh_iter *it, const struct mesh *m,
  * container port of that name (kube-proxy skips the pod then). */
 int mesh_pod_target_port(const struct mesh_object *pod, const struct mesh_port *port);
 
+/* One address of a Service's Endpoints. */
+struct mesh_endpoint {
+	const struct mesh_object *pod; /* NULL for the API server's own address */
+	const struct mesh_port *port;  /* the Service port; NULL for a headless Service without
+	                                  ports */
+	const char *ip;
+	int target_port; /* the port on the pod; 0 when the Service has no ports */
+	int ready;       /* not ready: in notReadyAddresses (kubectl's ENDPOINTS leaves it out) */
+};
+
+/* The Endpoints of a Service as the endpoints controller and kube-apiserver
+ * keep them: for each Service port in order, the selected pods with an IP
+ * that serve it (named target ports resolved), by IP; the API server's
+ * address for `kubernetes`. On success returns 0 and a malloc'd array the
+ * caller frees (NULL when empty); -1 when memory runs out. Pointers into
+ * the mesh stay valid until the next mutation. */
+int mesh_service_endpoints(const struct mesh *m, const struct mesh_object *service,
+                           struct mesh_endpoint **out, size_t *count);
+
 /* Finds a pod the way istioctl and kubectl accept one: "<kind>/<name>" for a
  * Deployment, StatefulSet, DaemonSet or Service (its first pod: ready
  * before not ready, then the oldest) or a Pod ("pod/<name>", "po/<name>"),

@@ -178,6 +178,48 @@ static void test_pod_references(void)
 	mesh_free(m);
 }
 
+static void test_endpoints(void)
+{
+	struct mesh *m = new_mesh(NULL);
+	struct mesh_error err;
+	struct mesh_endpoint *eps;
+	size_t n;
+	struct mesh_object *svc;
+	CHECK(
+	    apply(
+	        m,
+	        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: "
+	        "3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: "
+	        "{app: web}}\n    spec: {containers: [{name: c, image: i, ports: "
+	        "[{containerPort: 8080, name: http}, {containerPort: 9090, name: metrics}]}]}\n"
+	        "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: "
+	        "{app: web}\n  ports:\n  - {name: http, port: 80, targetPort: http}\n  - {name: "
+	        "grpc, port: 81, targetPort: grpc}\n  - {name: admin, port: 82, targetPort: "
+	        "9000}\n",
+	        &err) == 0);
+	svc = mesh_find(m, MESH_SERVICE, NULL, "web");
+	CHECK(mesh_set_pod_ready(m, "default", mesh_resolve_pod(m, "deploy/web", NULL, &err)->name,
+	                         0, &err) == 0);
+	CHECK(mesh_service_endpoints(m, svc, &eps, &n) == 0);
+	/* http (3 pods) and admin (3 pods, a numeric target); no pod has "grpc". */
+	CHECK(n == 6);
+	if (n == 6) {
+		CHECK(eps[0].port == &svc->service->ports[0] && eps[0].target_port == 8080);
+		CHECK(strcmp(eps[0].ip, "10.42.0.2") == 0 && strcmp(eps[1].ip, "10.42.0.3") == 0 &&
+		      strcmp(eps[2].ip, "10.42.0.4") == 0);
+		CHECK(eps[3].port == &svc->service->ports[2] && eps[3].target_port == 9000);
+		CHECK(eps[0].ready + eps[1].ready + eps[2].ready == 2);
+	}
+	free(eps);
+	svc = mesh_find(m, MESH_SERVICE, "default", "kubernetes");
+	CHECK(mesh_service_endpoints(m, svc, &eps, &n) == 0 && n == 1);
+	if (n == 1)
+		CHECK(strcmp(eps[0].ip, "172.18.0.2") == 0 && eps[0].target_port == 6443 &&
+		      eps[0].pod == NULL);
+	free(eps);
+	mesh_free(m);
+}
+
 static void test_options(void)
 {
 	struct mesh_options opts = {0};
@@ -208,6 +250,7 @@ int main(void)
 	test_selectors();
 	test_large_applies();
 	test_pod_references();
+	test_endpoints();
 	test_options();
 	return check_summary("test_mesh_parts");
 }

@@ -424,89 +424,35 @@ static int l_object_index(lua_State *L)
 
 /* ---- methods ----------------------------------------------------------- */
 
-struct endpoint {
-	const struct mesh_object *pod;
-	const struct mesh_port *port;
-	int target;
-};
-
-static int endpoint_cmp(const void *a, const void *b)
-{
-	const struct endpoint *x = a, *y = b;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return strcmp(x->pod->pod->ip, y->pod->pod->ip);
-}
-
-static void push_endpoint(lua_State *L, const char *ip, int port, const struct mesh_port *p,
-                          int ready, const char *pod)
-{
-	lua_createtable(L, 0, 6);
-	set_str(L, "ip", ip);
-	if (port)
-		set_int(L, "port", port);
-	if (p) {
-		set_str(L, "name", p->name);
-		set_str(L, "protocol", p->protocol);
-	}
-	lua_pushboolean(L, ready);
-	lua_setfield(L, -2, "ready");
-	set_str(L, "pod", pod);
-}
-
-/* svc:endpoints() -> a list of {ip, port, name, protocol, ready, pod}: for
- * each Service port, the pods it selects that serve it (by IP), as the
- * endpoints controller lists them; not-ready pods carry ready = false. */
+/* svc:endpoints() -> a list of {ip, port, name, protocol, ready, pod}: the
+ * Service's Endpoints (mesh_service_endpoints): per Service port, the pods
+ * it selects that serve it, by IP; not-ready pods carry ready = false. */
 static int l_object_endpoints(lua_State *L)
 {
 	struct mesh_object *o = meshlua_check_mesh_object(L, 1);
-	struct mesh *m;
-	struct mesh_iter it;
-	struct mesh_object *pod;
-	struct endpoint *eps;
-	size_t n = 0, cap = 0, out = 0;
+	struct mesh_endpoint *eps;
+	size_t n;
 	luaL_argcheck(L, o->service != NULL, 1, "endpoints of a Service");
 	lua_getiuservalue(L, 1, UV_MESH);
-	m = meshlua_check_mesh(L, -1);
-	lua_newtable(L);
-	if (o->deleted)
-		return 1;
-	if (o->service->apiserver_ip) {
-		push_endpoint(L, o->service->apiserver_ip, o->service->apiserver_port,
-		              &o->service->ports[0], 1, NULL);
-		lua_rawseti(L, -2, 1);
-		return 1;
-	}
-	mesh_iter_service_pods(&it, m, o);
-	while (mesh_iter_next(&it))
-		cap++;
-	cap *= o->service->port_count ? o->service->port_count : 1;
-	eps = lua_newuserdatauv(L, (cap ? cap : 1) * sizeof *eps, 0);
-	mesh_iter_service_pods(&it, m, o);
-	while ((pod = mesh_iter_next(&it))) {
-		if (!pod->pod->ip)
-			continue;
-		if (o->service->port_count == 0) {
-			eps[n].pod = pod;
-			eps[n].port = NULL;
-			eps[n++].target = 0;
-		}
-		for (size_t i = 0; i < o->service->port_count; i++) {
-			int target = mesh_pod_target_port(pod, &o->service->ports[i]);
-			if (target) {
-				eps[n].pod = pod;
-				eps[n].port = &o->service->ports[i];
-				eps[n++].target = target;
-			}
-		}
-	}
-	qsort(eps, n, sizeof *eps, endpoint_cmp);
+	if (mesh_service_endpoints(meshlua_check_mesh(L, -1), o, &eps, &n) != 0)
+		return luaL_error(L, "out of memory");
+	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
-		push_endpoint(L, eps[i].pod->pod->ip, eps[i].target, eps[i].port,
-		              eps[i].pod->pod->ready, eps[i].pod->name);
-		lua_rawseti(L, -3, (lua_Integer)++out);
+		lua_createtable(L, 0, 6);
+		set_str(L, "ip", eps[i].ip);
+		if (eps[i].target_port)
+			set_int(L, "port", eps[i].target_port);
+		if (eps[i].port) {
+			set_str(L, "name", eps[i].port->name);
+			set_str(L, "protocol", eps[i].port->protocol);
+		}
+		lua_pushboolean(L, eps[i].ready);
+		lua_setfield(L, -2, "ready");
+		if (eps[i].pod)
+			set_str(L, "pod", eps[i].pod->name);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	lua_pop(L, 1);
+	free(eps);
 	return 1;
 }
 

@@ -1,6 +1,7 @@
 /* Finding pods the way istioctl and kubectl accept them (kind/name, the
  * first pod of a workload or Service, <pod>.<namespace>), the port a pod
- * serves a Service port on, and why a pod has no Envoy. */
+ * serves a Service port on, a Service's Endpoints, and why a pod has no
+ * Envoy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,72 @@ int mesh_pod_target_port(const struct mesh_object *pod, const struct mesh_port *
 			    strcmp(p->protocol, port->protocol) == 0)
 				return p->port;
 		}
+	return 0;
+}
+
+static int endpoint_cmp(const void *a, const void *b)
+{
+	const struct mesh_endpoint *x = a, *y = b;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->ip, y->ip);
+}
+
+int mesh_service_endpoints(const struct mesh *m, const struct mesh_object *service,
+                           struct mesh_endpoint **out, size_t *count)
+{
+	const struct mesh_service *s = service->service;
+	struct mesh_iter it;
+	struct mesh_object *pod;
+	struct mesh_endpoint *eps;
+	size_t n = 0, cap = 0, per_pod;
+	*out = NULL;
+	*count = 0;
+	if (!s || service->deleted)
+		return 0;
+	if (s->apiserver_ip) {
+		eps = calloc(1, sizeof *eps);
+		if (!eps)
+			return -1;
+		eps->ip = s->apiserver_ip;
+		eps->port = s->port_count ? &s->ports[0] : NULL;
+		eps->target_port = s->apiserver_port;
+		eps->ready = 1;
+		*out = eps;
+		*count = 1;
+		return 0;
+	}
+	per_pod = s->port_count ? s->port_count : 1;
+	mesh_iter_service_pods(&it, m, service);
+	while (mesh_iter_next(&it))
+		cap += per_pod;
+	if (cap == 0)
+		return 0;
+	eps = calloc(cap, sizeof *eps);
+	if (!eps)
+		return -1;
+	mesh_iter_service_pods(&it, m, service);
+	while ((pod = mesh_iter_next(&it))) {
+		if (!pod->pod->ip)
+			continue;
+		for (size_t i = 0; i < per_pod; i++) {
+			int target = s->port_count ? mesh_pod_target_port(pod, &s->ports[i]) : 0;
+			if (s->port_count && !target)
+				continue; /* a named target port the pod does not have */
+			eps[n].pod = pod;
+			eps[n].port = s->port_count ? &s->ports[i] : NULL;
+			eps[n].ip = pod->pod->ip;
+			eps[n].target_port = target;
+			eps[n++].ready = pod->pod->ready;
+		}
+	}
+	qsort(eps, n, sizeof *eps, endpoint_cmp);
+	if (n == 0) {
+		free(eps);
+		eps = NULL;
+	}
+	*out = eps;
+	*count = n;
 	return 0;
 }
 
