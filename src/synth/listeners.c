@@ -10,6 +10,7 @@
  * ServiceEntry CIDRs listen on 0.0.0.0 with prefix_ranges. Two services on
  * one key merge as istiod merges them (HTTP over TCP becomes sniffed, TCP
  * chains that match the same traffic keep the first). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,53 @@ static int same_strings(const char *const *a, size_t na, const char *const *b, s
 	return 1;
 }
 
+/* A CIDR with its insignificant bits cleared (netip.Prefix.Masked), as 17
+ * bytes: family-sized address then the prefix length. -1 when not a CIDR
+ * or an IP. */
+static int cidr_masked(const char *cidr, unsigned char out[17])
+{
+	char ip[64];
+	const char *slash = strchr(cidr, '/');
+	size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	int v6 = strchr(cidr, ':') != NULL, bits, size;
+	if (n >= sizeof ip)
+		return -1;
+	memcpy(ip, cidr, n);
+	ip[n] = '\0';
+	memset(out, 0, 17);
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, out) != 1)
+		return -1;
+	size = v6 ? 128 : 32;
+	bits = slash ? atoi(slash + 1) : size;
+	if (bits < 0 || bits > size)
+		return -1;
+	for (int i = bits; i < 128; i++)
+		out[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	out[16] = (unsigned char)bits;
+	return 0;
+}
+
+/* Whether two CIDR lists are the same set once masked (0.0.0.0 ignored). */
+static int same_cidrs(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	unsigned char x[17], y[17];
+	size_t ca = 0, cb = 0;
+	for (size_t i = 0; i < na; i++) {
+		int found = 0;
+		if (cidr_masked(a[i], x) != 0 || strncmp(a[i], "0.0.0.0", 7) == 0)
+			continue;
+		ca++;
+		for (size_t k = 0; k < nb && !found; k++)
+			found = cidr_masked(b[k], y) == 0 && memcmp(x, y, 17) == 0;
+		if (!found)
+			return 0;
+	}
+	for (size_t k = 0; k < nb; k++)
+		if (cidr_masked(b[k], y) == 0 && strncmp(b[k], "0.0.0.0", 7) != 0)
+			cb++;
+	return ca == cb;
+}
+
 /* filterChainOpts.conflictsWith: the same traffic would match both. */
 static int chains_conflict(const struct chain *a, const struct chain *b)
 {
@@ -93,7 +141,7 @@ static int chains_conflict(const struct chain *a, const struct chain *b)
 	if (a->alpn != b->alpn)
 		return 0;
 	return same_strings(a->sni, a->nsni, b->sni, b->nsni) &&
-	       same_strings(a->cidrs, a->ncidr, b->cidrs, b->ncidr);
+	       same_cidrs(a->cidrs, a->ncidr, b->cidrs, b->ncidr);
 }
 
 /* ---- chain options ----------------------------------------------------- */

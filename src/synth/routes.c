@@ -116,7 +116,8 @@ static void portview_build(struct synth *s, struct portview *pv, int port)
 	}
 	for (size_t i = 0; i < s->sc.nsvcs; i++) {
 		struct svc *v = s->sc.svcs[i];
-		if (!svc_port(v, port))
+		/* Aliases (ExternalName) live in their concrete service's vhost. */
+		if (v->res == RES_ALIAS || !svc_port(v, port))
 			continue;
 		/* servicesByName: the last service of a host name wins. */
 		if (!strmap_get(&pv->by_host, v->hostname))
