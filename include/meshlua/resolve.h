@@ -62,7 +62,8 @@ struct resolve_request {
 	const char *method;    /* :method */
 	const char *scheme;    /* :scheme and x-forwarded-proto, "http" or "https" */
 	int internal;          /* adds x-envoy-internal: true */
-	struct resolve_header headers[RESOLVE_MAX_HEADERS];
+	const struct resolve_header *headers; /* additional headers, in order (at most
+	                                         RESOLVE_MAX_HEADERS); the caller's */
 	size_t header_count;
 	/* Choices Envoy makes at random, fixed here to reproduce one request. */
 	int has_random_value;

@@ -198,6 +198,7 @@ static void test_route_table(void)
 	struct resolver *r = resolver_new(1);
 	struct resolve_request req;
 	struct resolve_result res;
+	struct resolve_header user = {"X-User", "bob"};
 	CHECK(r != NULL);
 	CHECK(yaml_load(&s, "routes.yaml", yaml, strlen(yaml), &err) == 0);
 	rt = resolve_routes_compile(s.docs[0], "routes.yaml", 0, &err);
@@ -206,8 +207,7 @@ static void test_route_table(void)
 	resolve_request_init(&req);
 	req.authority = "x.api.test";
 	req.path = "/v1/users";
-	req.headers[0].name = "X-User";
-	req.headers[0].value = "bob";
+	req.headers = &user;
 	req.header_count = 1;
 	CHECK(resolve_routes_route(r, rt, &req, &res, NULL, NULL, &err) == 0);
 	CHECK(res.outcome == RESOLVE_FORWARDED);

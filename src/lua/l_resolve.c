@@ -19,8 +19,15 @@
 
 static const char *dup_str(lua_State *L, struct l_trace *t, const char *s, size_t len)
 {
-	char *d = arena_strndup(&t->arena, s, len);
-	if (!d)
+	char *d;
+	if (len < sizeof t->inline_buf - t->inline_used) {
+		d = t->inline_buf + t->inline_used;
+		t->inline_used += len + 1;
+		memcpy(d, s, len);
+		d[len] = '\0';
+		return d;
+	}
+	if (!(d = arena_strndup(&t->arena, s, len)))
 		luaL_error(L, "out of memory");
 	return d;
 }
@@ -104,31 +111,6 @@ static int parse_url(const char *u, struct url *out, const char **why)
 	return 0;
 }
 
-static const char *opt_string(lua_State *L, int idx, const char *field)
-{
-	const char *s = NULL;
-	int type = lua_getfield(L, idx, field);
-	if (type == LUA_TSTRING || type == LUA_TNUMBER)
-		s = lua_tostring(L, -1);
-	else if (type != LUA_TNIL)
-		luaL_error(L, "bad request: %s must be a string, got %s", field,
-		           lua_typename(L, type));
-	lua_pop(L, 1);
-	return s;
-}
-
-static long opt_port(lua_State *L, int idx)
-{
-	long port = -1;
-	int type = lua_getfield(L, idx, "port");
-	if (type == LUA_TNUMBER && lua_isinteger(L, -1))
-		port = (long)lua_tointeger(L, -1);
-	else if (type != LUA_TNIL)
-		luaL_error(L, "bad request: port must be an integer");
-	lua_pop(L, 1);
-	return port;
-}
-
 static void add_header(lua_State *L, struct l_trace *t, const char *name, const char *value)
 {
 	struct resolve_request *q = &t->req;
@@ -136,8 +118,12 @@ static void add_header(lua_State *L, struct l_trace *t, const char *name, const 
 		luaL_error(L, "bad request: too many headers (at most %d)", RESOLVE_MAX_HEADERS);
 	if (!*name)
 		luaL_error(L, "bad request: a header needs a name");
-	q->headers[q->header_count].name = dup_str(L, t, name, strlen(name));
-	q->headers[q->header_count].value = dup_str(L, t, value, strlen(value));
+	if (!t->headers &&
+	    !(t->headers = arena_alloc(&t->arena, RESOLVE_MAX_HEADERS * sizeof *t->headers)))
+		luaL_error(L, "out of memory");
+	t->headers[q->header_count].name = dup_str(L, t, name, strlen(name));
+	t->headers[q->header_count].value = dup_str(L, t, value, strlen(value));
+	q->headers = t->headers;
 	q->header_count++;
 }
 
@@ -272,23 +258,117 @@ static void read_source(lua_State *L, struct l_trace *t, const char *src)
 	t->req.source_address = dup_str(L, t, src, strlen(src));
 }
 
+/* The fields of a request table, read in one pass (lua_next): unknown
+ * names are refused, so a typo does not silently change the request. */
+struct req_fields {
+	const char *url, *host, *protocol, *path, *method, *scheme, *sni, *source, *hash_key,
+	    *runtime, *listener, *route_config, *authority, *address;
+	int has_port, has_random, internal, runtime_mock;
+	int headers, response_headers, alpn;
+	lua_Integer port, random_value;
+};
+
+static const char *field_string(lua_State *L, struct l_trace *t, const char *key)
+{
+	size_t len;
+	const char *s;
+	if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+		luaL_error(L, "bad request: %s must be a string, got %s", key,
+		           luaL_typename(L, -1));
+	lua_pushvalue(L, -1); /* tolstring on a copy: never touch what lua_next walks */
+	s = lua_tolstring(L, -1, &len);
+	s = dup_str(L, t, s, len);
+	lua_pop(L, 1);
+	return s;
+}
+
+static lua_Integer field_integer(lua_State *L, const char *key)
+{
+	if (!lua_isinteger(L, -1))
+		luaL_error(L, "bad request: %s must be an integer", key);
+	return lua_tointeger(L, -1);
+}
+
+static void read_fields(lua_State *L, int idx, struct l_trace *t, struct req_fields *f)
+{
+	/* The usual fields first: each key costs a comparison per name tried. */
+	static const char *const string_keys[] = {
+	    "url",      "address", "host",   "path",     "method",  "scheme",   "authority",
+	    "protocol", "sni",     "source", "hash_key", "runtime", "listener", "route_config",
+	};
+	const char **string_slots[] = {
+	    &f->url,      &f->address,   &f->host,     &f->path,         &f->method,
+	    &f->scheme,   &f->authority, &f->protocol, &f->sni,          &f->source,
+	    &f->hash_key, &f->runtime,   &f->listener, &f->route_config,
+	};
+	memset(f, 0, sizeof *f);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *key;
+		size_t k;
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "bad request: field names must be strings");
+		key = lua_tostring(L, -2);
+		for (k = 0; k < sizeof string_keys / sizeof string_keys[0]; k++)
+			if (strcmp(key, string_keys[k]) == 0)
+				break;
+		if (k == 0 && lua_type(L, -1) == LUA_TSTRING) {
+			f->url = lua_tostring(L, -1); /* parsed now, held by the table */
+		} else if (k < sizeof string_keys / sizeof string_keys[0]) {
+			*string_slots[k] = field_string(L, t, key);
+		} else if (strcmp(key, "port") == 0) {
+			f->has_port = 1;
+			f->port = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : -1;
+			if (!lua_isinteger(L, -1))
+				luaL_error(L, "bad request: port must be an integer");
+		} else if (strcmp(key, "random_value") == 0) {
+			f->has_random = 1;
+			f->random_value = field_integer(L, key);
+			if (f->random_value < 0)
+				luaL_error(L, "bad request: random_value must be a non-negative "
+				              "integer");
+		} else if (strcmp(key, "internal") == 0) {
+			f->internal = lua_toboolean(L, -1);
+		} else if (strcmp(key, "runtime_mock") == 0) {
+			f->runtime_mock = lua_toboolean(L, -1);
+		} else if (strcmp(key, "headers") == 0) {
+			f->headers = 1;
+		} else if (strcmp(key, "response_headers") == 0) {
+			f->response_headers = 1;
+		} else if (strcmp(key, "alpn") == 0) {
+			f->alpn = 1;
+		} else {
+			luaL_error(L,
+			           "bad request: unknown field \"%s\" (known: url, host, port, "
+			           "address, path, method, scheme, headers, protocol, sni, alpn, "
+			           "source, random_value, hash_key, internal, authority, listener, "
+			           "route_config, runtime, runtime_mock, response_headers)",
+			           key);
+		}
+		lua_pop(L, 1);
+	}
+}
+
 void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
                              int (*host_to_address)(void *ctx, const char *host, char *buf,
                                                     size_t cap),
                              void *ctx, int need_address)
 {
 	struct resolve_request *q = &t->req;
+	struct req_fields f;
 	struct url u;
 	const char *url = NULL, *why, *s, *host = NULL;
 	char hostbuf[256];
 	long port = -1;
 	int https = 0, is_table = lua_type(L, idx) == LUA_TTABLE;
 	idx = lua_absindex(L, idx);
+	memset(&f, 0, sizeof f);
 	if (lua_type(L, idx) == LUA_TSTRING)
 		url = lua_tostring(L, idx);
-	else if (is_table)
-		url = opt_string(L, idx, "url");
-	else
+	else if (is_table) {
+		read_fields(L, idx, t, &f);
+		url = f.url;
+	} else
 		luaL_typeerror(L, idx, "URL string or request table");
 	if (url) {
 		if (parse_url(url, &u, &why) < 0)
@@ -318,19 +398,17 @@ void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
 		q->protocol = RESOLVE_PROTO_TLS;
 	}
 	if (is_table) {
-		long p = opt_port(L, idx);
-		if ((s = opt_string(L, idx, "host"))) {
+		if ((s = f.host)) {
 			if (strlen(s) >= sizeof hostbuf || (!valid_host(s, strlen(s)) && !is_ip(s)))
 				luaL_error(L, "bad request: host \"%s\" is not a host name", s);
 			strcpy(hostbuf, s);
 			host = hostbuf;
 		}
-		if (lua_getfield(L, idx, "port") != LUA_TNIL && (p < 1 || p > 65535))
-			luaL_error(L, "bad request: port %d must be from 1 to 65535", (int)p);
-		lua_pop(L, 1);
-		if (p > 0)
-			port = p;
-		if ((s = opt_string(L, idx, "protocol"))) {
+		if (f.has_port && (f.port < 1 || f.port > 65535))
+			luaL_error(L, "bad request: port %d must be from 1 to 65535", (int)f.port);
+		if (f.has_port)
+			port = (long)f.port;
+		if ((s = f.protocol)) {
 			if (strcmp(s, "http") == 0 || strcmp(s, "http1") == 0)
 				q->protocol = RESOLVE_PROTO_HTTP;
 			else if (strcmp(s, "http2") == 0 || strcmp(s, "h2c") == 0)
@@ -345,52 +423,45 @@ void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
 				           "or tls",
 				           s);
 		}
-		if ((s = opt_string(L, idx, "path")))
-			q->path = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "method")))
-			q->method = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "scheme")))
-			q->scheme = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "sni")))
-			q->sni = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "source")))
-			read_source(L, t, s);
-		if ((s = opt_string(L, idx, "hash_key"))) {
-			q->hash_key = dup_str(L, t, s, strlen(s));
+		if (f.path)
+			q->path = f.path;
+		if (f.method)
+			q->method = f.method;
+		if (f.scheme)
+			q->scheme = f.scheme;
+		if (f.sni)
+			q->sni = f.sni;
+		if (f.source)
+			read_source(L, t, f.source);
+		if (f.hash_key) {
+			q->hash_key = f.hash_key;
 			q->has_hash_key = 1;
 		}
-		if ((s = opt_string(L, idx, "runtime"))) {
-			q->runtime_key = dup_str(L, t, s, strlen(s));
+		if (f.runtime) {
+			q->runtime_key = f.runtime;
 			q->runtime_mock = 1;
 		}
-		lua_getfield(L, idx, "runtime_mock");
-		q->runtime_mock |= lua_toboolean(L, -1);
-		lua_getfield(L, idx, "internal");
-		q->internal = lua_toboolean(L, -1);
-		lua_pop(L, 2);
-		if (lua_getfield(L, idx, "random_value") != LUA_TNIL) {
-			lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : -1;
-			if (v < 0)
-				luaL_error(L, "bad request: random_value must be a non-negative "
-				              "integer");
-			q->random_value = (uint64_t)v;
+		q->runtime_mock |= f.runtime_mock;
+		q->internal = f.internal;
+		if (f.has_random) {
+			q->random_value = (uint64_t)f.random_value;
 			q->has_random_value = 1;
 		}
-		lua_pop(L, 1);
-		read_headers(L, idx, t, "headers", 0);
-		read_headers(L, idx, t, "response_headers", 1);
-		read_alpn(L, idx, t);
-		if ((s = opt_string(L, idx, "listener")))
-			q->listener = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "route_config")))
-			q->route_config = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "authority")))
-			q->authority = dup_str(L, t, s, strlen(s));
-		if ((s = opt_string(L, idx, "address"))) {
+		if (f.headers)
+			read_headers(L, idx, t, "headers", 0);
+		if (f.response_headers)
+			read_headers(L, idx, t, "response_headers", 1);
+		if (f.alpn)
+			read_alpn(L, idx, t);
+		q->listener = f.listener;
+		q->route_config = f.route_config;
+		if (f.authority)
+			q->authority = f.authority;
+		if ((s = f.address)) {
 			if (!is_ip(s))
 				luaL_error(L, "bad request: address \"%s\" is not an IP address",
 				           s);
-			q->address = dup_str(L, t, s, strlen(s));
+			q->address = s;
 		}
 	}
 	if (port < 0)
@@ -399,13 +470,26 @@ void l_resolve_check_request(lua_State *L, int idx, struct l_trace *t,
 	if (host && !q->authority) {
 		/* What a client puts in Host: the port only when it is not the
 		 * scheme's default. */
-		char buf[300];
-		int ipv6 = strchr(host, ':') != NULL;
-		if (port == (https ? 443 : 80))
-			snprintf(buf, sizeof buf, ipv6 ? "[%s]" : "%s", host);
-		else
-			snprintf(buf, sizeof buf, ipv6 ? "[%s]:%d" : "%s:%d", host, (int)port);
-		q->authority = dup_str(L, t, buf, strlen(buf));
+		char buf[300], digits[8];
+		size_t n = 0, hlen = strlen(host), d = 0;
+		int ipv6 = memchr(host, ':', hlen) != NULL;
+		unsigned p = (unsigned)port;
+		if (ipv6)
+			buf[n++] = '[';
+		memcpy(buf + n, host, hlen);
+		n += hlen;
+		if (ipv6)
+			buf[n++] = ']';
+		if (port != (https ? 443 : 80)) {
+			buf[n++] = ':';
+			do {
+				digits[d++] = (char)('0' + p % 10);
+				p /= 10;
+			} while (p);
+			while (d)
+				buf[n++] = digits[--d];
+		}
+		q->authority = dup_str(L, t, buf, n);
 	}
 	if (https && host && !q->sni)
 		q->sni = dup_str(L, t, host, strlen(host));

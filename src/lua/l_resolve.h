@@ -42,6 +42,7 @@ struct l_note {
 struct l_trace {
 	struct arena arena;
 	struct resolve_request req;
+	struct resolve_header *headers; /* req.headers' storage, in arena */
 	struct resolve_result res;
 	struct xds_snapshot *snap;                  /* one reference, or NULL */
 	const struct resolve_routes *rt;            /* when routed through a table */
@@ -52,6 +53,10 @@ struct l_trace {
 	int explained;
 	struct l_note *notes;
 	size_t note_count, note_cap;
+	/* The request's strings, when they fit (most do): no malloc per
+	 * resolve. Longer ones go to the arena. */
+	size_t inline_used;
+	char inline_buf[256];
 };
 
 /* Pushes a new, empty trace (two user values). */

@@ -35,9 +35,7 @@ struct l_trace *l_resolve_push_trace(lua_State *L)
 	arena_init(&t->arena, 1024);
 	resolve_request_init(&t->req);
 	luaL_setmetatable(L, MESHLUA_TRACE);
-	lua_newtable(L);
-	lua_setiuservalue(L, -2, UV_CACHE);
-	return t;
+	return t; /* the cache table comes with the first field read */
 }
 
 /* ---- explanations ---- */
@@ -532,7 +530,12 @@ static int l_trace_index(lua_State *L)
 {
 	struct l_trace *t = check_trace(L, 1);
 	const char *key = luaL_checkstring(L, 2);
-	lua_getiuservalue(L, 1, UV_CACHE);
+	if (lua_getiuservalue(L, 1, UV_CACHE) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, 1, UV_CACHE);
+	}
 	if (lua_getfield(L, -1, key) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);

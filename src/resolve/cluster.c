@@ -448,6 +448,7 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	uint64_t choice, maglev_size;
 	cl->json = n;
 	cl->name = name;
+	cl->blackhole = strcmp(name, "BlackHoleCluster") == 0;
 	rs_where(b, "cluster \"%s\"", name);
 	cl->type = CT_STATIC;
 	cl->type_name = type ? type : "STATIC";

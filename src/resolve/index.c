@@ -17,7 +17,9 @@ struct resolve_index {
 	struct rs_regex *regexes;
 	struct rs_listener *listeners;
 	size_t listener_count;
-	struct rs_strtab listener_by_addr;
+	struct rs_strtab listener_by_addr;  /* "addr:port", "[v6]:port" */
+	struct rs_inttab listener_by_v4;    /* IPv4 << 16 | port: the hot path */
+	const struct rs_listener **wild_v4; /* 0.0.0.0:port, by port */
 	struct rs_strtab listener_by_name;
 	const struct rs_listener *virtual_listener;
 	struct rs_route_config *rcs;
@@ -109,10 +111,19 @@ static int build_clusters(struct rs_build *b, struct xds_snapshot *s, struct res
 	return 0;
 }
 
+static uint64_t v4_key(const struct rs_ip *ip, uint32_t port)
+{
+	return ((uint64_t)ip->addr[0] << 40 | (uint64_t)ip->addr[1] << 32 |
+	        (uint64_t)ip->addr[2] << 24 | (uint64_t)ip->addr[3] << 16 | port) +
+	       1; /* never 0 */
+}
+
 static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct resolve_index *idx)
 {
 	size_t n = s->count[XDS_LISTENER];
 	if (rs_strtab_init(&idx->listener_by_addr, b->arena, n) < 0 ||
+	    rs_inttab_init(&idx->listener_by_v4, b->arena, n) < 0 ||
+	    !(idx->wild_v4 = arena_calloc(b->arena, 65536, sizeof *idx->wild_v4)) ||
 	    rs_strtab_init(&idx->listener_by_name, b->arena, n) < 0 ||
 	    !(idx->listeners = arena_calloc(b->arena, n ? n : 1, sizeof *idx->listeners)))
 		return rs_fail(b, NULL, "out of memory");
@@ -120,6 +131,7 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 		const struct xds_resource *r = &s->items[XDS_LISTENER][i];
 		struct rs_listener *l = &idx->listeners[idx->listener_count];
 		const char *key;
+		struct rs_ip ip;
 		if (!serving(r) || rs_strtab_get(&idx->listener_by_name, r->name, strlen(r->name)))
 			continue;
 		if (rs_listener_compile(b, r->json, r->name, l) < 0)
@@ -136,6 +148,13 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 		if (rs_strtab_get(&idx->listener_by_addr, key, strlen(key)))
 			continue;
 		rs_strtab_put(&idx->listener_by_addr, key, strlen(key), l);
+		if (rs_ip_parse(l->address, &ip) == 0 && !ip.v6) {
+			static const unsigned char any[4];
+			if (memcmp(ip.addr, any, 4) == 0)
+				idx->wild_v4[l->port] = l;
+			else
+				rs_inttab_put(&idx->listener_by_v4, v4_key(&ip, l->port), l);
+		}
 		if (l->use_original_dst && !idx->virtual_listener)
 			idx->virtual_listener = l;
 	}
@@ -208,6 +227,30 @@ const struct resolve_index *resolve_index_get(struct xds_snapshot *s, struct mes
 
 /* ---- following a request ---- */
 
+/* "addr:port" (or "[addr]:port") into buf without printf: on the hot path. */
+static size_t listener_key(char *buf, size_t cap, const char *addr, int v6, uint32_t port)
+{
+	char digits[8];
+	size_t n = 0, alen = strlen(addr), d = 0;
+	if (alen + 10 > cap)
+		alen = cap - 10;
+	if (v6)
+		buf[n++] = '[';
+	memcpy(buf + n, addr, alen);
+	n += alen;
+	if (v6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	do {
+		digits[d++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port);
+	while (d)
+		buf[n++] = digits[--d];
+	buf[n] = '\0';
+	return n;
+}
+
 static const struct rs_listener *find_listener(struct rs_ctx *c, const struct resolve_index *idx,
                                                const struct rs_ip *dst)
 {
@@ -222,8 +265,15 @@ static const struct rs_listener *find_listener(struct rs_ctx *c, const struct re
 		        0);
 		return l;
 	}
-	len = snprintf(key, sizeof key, dst->v6 ? "[%s]:%u" : "%s:%u", c->req->address,
-	               (unsigned)c->req->port);
+	if (!dst->v6 && !c->note) {
+		/* The hot path: integer keys, no text. */
+		if ((l = rs_inttab_get(&idx->listener_by_v4, v4_key(dst, c->req->port))))
+			return l;
+		if ((l = idx->wild_v4[c->req->port]))
+			return l;
+		return idx->virtual_listener;
+	}
+	len = (int)listener_key(key, sizeof key, c->req->address, dst->v6, c->req->port);
 	if ((l = rs_strtab_get(&idx->listener_by_addr, key, (size_t)len))) {
 		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, *l->name ? l->name : key, -1,
 		        "exact", NULL, key, (size_t)len, NULL, 0);
@@ -231,7 +281,7 @@ static const struct rs_listener *find_listener(struct rs_ctx *c, const struct re
 	}
 	rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_REJECTED, "", -1, "no_exact", NULL, key,
 	        (size_t)len, NULL, 0);
-	len = snprintf(key, sizeof key, dst->v6 ? "[::]:%u" : "0.0.0.0:%u", (unsigned)c->req->port);
+	len = (int)listener_key(key, sizeof key, dst->v6 ? "::" : "0.0.0.0", dst->v6, c->req->port);
 	if ((l = rs_strtab_get(&idx->listener_by_addr, key, (size_t)len))) {
 		rs_note(c, RESOLVE_STEP_LISTENER, RESOLVE_CHOSEN, *l->name ? l->name : key, -1,
 		        "wildcard", NULL, key, (size_t)len, NULL, 0);
@@ -253,7 +303,7 @@ static void host_for_routing(const struct rs_chain *ch, const struct resolve_req
 	size_t p;
 	*host = req->authority;
 	*len = req->authority ? strlen(req->authority) : 0;
-	if (!*host)
+	if (!*host || (!ch->strip_trailing_dot && !ch->strip_any_port && !ch->strip_matching_port))
 		return;
 	p = rs_port_start(*host, *len);
 	if (ch->strip_trailing_dot) {
@@ -275,6 +325,12 @@ static const char *normalized_path(struct rs_ctx *c, const struct rs_chain *ch, 
 	char *out = c->resolver->path_buf;
 	size_t len, qpos, o = 0;
 	if (!path || (!ch->normalize_path && !ch->merge_slashes))
+		return path;
+	/* Most paths have no dot segment and no double slash: nothing to do. */
+	for (qpos = 0; path[qpos] && path[qpos] != '?' && path[qpos] != '#'; qpos++)
+		if (path[qpos] == '/' && (path[qpos + 1] == '.' || path[qpos + 1] == '/'))
+			break;
+	if (!path[qpos] || path[qpos] == '?' || path[qpos] == '#')
 		return path;
 	len = strlen(path);
 	qpos = strcspn(path, "?#");

@@ -87,7 +87,7 @@ static int choose_locality(struct rs_ctx *c, const struct rs_cluster *cl,
 	}
 	if (total <= 0)
 		return -1;
-	x = (double)(rs_random(c->resolver) % 1000000) / 1000000.0 * total;
+	x = (double)(rs_random(c->resolver) >> 11) * 0x1.0p-53 * total;
 	for (size_t l = 0; l < p->loc_count; l++) {
 		const struct rs_locality *loc = &p->locs[l];
 		double avail = loc->eligible ? (double)(degraded ? loc->degraded : loc->healthy) /
@@ -177,7 +177,7 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 		        "original_dst", NULL, NULL, 0, NULL, 0);
 		return;
 	}
-	if (strcmp(cl->name, "BlackHoleCluster") == 0) {
+	if (cl->blackhole) {
 		out->outcome = RESOLVE_BLACKHOLE;
 		rs_note(c, RESOLVE_STEP_ENDPOINT, RESOLVE_INFO, "", -1, "blackhole", NULL, NULL, 0,
 		        NULL, 0);
@@ -223,7 +223,7 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 		if (p->panic) {
 			hosts = p->all;
 			n = p->total;
-		} else if (cl->locality_weighted &&
+		} else if (cl->locality_weighted && p->loc_count > 1 &&
 		           (loc = choose_locality(c, cl, p, degraded)) >= 0) {
 			hosts = hosts_buf;
 			n = locality_hosts(p, (size_t)loc, degraded, hosts_buf, 256);

@@ -17,11 +17,34 @@
 #define HCM_NAME "envoy.filters.network.http_connection_manager"
 #define TCP_NAME "envoy.filters.network.tcp_proxy"
 
+/* Dotted-decimal IPv4 ("10.96.0.1") into 4 bytes; -1 for anything else. */
+static int ipv4_parse(const char *s, unsigned char out[4])
+{
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0;
+		int digits = 0;
+		while (*s >= '0' && *s <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || v > 255 || (digits > 1 && s[-digits] == '0'))
+			return -1;
+		out[part] = (unsigned char)v;
+		if (part < 3 && *s++ != '.')
+			return -1;
+	}
+	return *s ? -1 : 0;
+}
+
 int rs_ip_parse(const char *s, struct rs_ip *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return -1;
+	if (ipv4_parse(s, out->addr) == 0) {
+		out->valid = 1;
+		return 0;
+	}
 	if (inet_pton(AF_INET, s, out->addr) == 1) {
 		out->valid = 1;
 		return 0;
@@ -364,7 +387,8 @@ static size_t filter_prefix(struct rs_ctx *c, const struct rs_listener *l, uint3
 		if (m > best)
 			best = m;
 	}
-	ip_text(ip, actual, sizeof actual);
+	if (c->note)
+		ip_text(ip, actual, sizeof actual);
 	for (size_t i = 0; i < n; i++) {
 		const struct rs_chain *ch = &l->chains[cand[i]];
 		const struct rs_cidr *list = which == 0   ? ch->dest
@@ -479,7 +503,8 @@ static size_t filter_alpn(struct rs_ctx *c, const struct rs_listener *l, uint32_
 		for (size_t i = 0; i < n && !chosen; i++)
 			if (lists(&l->chains[cand[i]], alpn[a]))
 				chosen = alpn[a];
-	list_text((const char **)alpn, alpn_count, actual, sizeof actual, 0);
+	if (c->note)
+		list_text((const char **)alpn, alpn_count, actual, sizeof actual, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct rs_chain *ch = &l->chains[cand[i]];
 		int ok = chosen ? lists(ch, chosen) : ch->alpn_count == 0;
@@ -533,8 +558,9 @@ static size_t filter_source_port(struct rs_ctx *c, const struct rs_listener *l, 
 {
 	int exact = 0;
 	size_t k = 0;
-	char actual[16];
-	snprintf(actual, sizeof actual, "%u", (unsigned)port);
+	char actual[16] = "";
+	if (c->note)
+		snprintf(actual, sizeof actual, "%u", (unsigned)port);
 	for (size_t i = 0; i < n; i++)
 		for (size_t p = 0; p < l->chains[cand[i]].src_port_count; p++)
 			if (port && l->chains[cand[i]].src_ports[p] == port)
@@ -807,7 +833,8 @@ const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listene
 	for (size_t i = 0; i < l->chain_count; i++)
 		if (l->chains[i].dest_port == c->req->port)
 			exact_port = 1;
-	snprintf(actual, sizeof actual, "%u", (unsigned)c->req->port);
+	if (c->note)
+		snprintf(actual, sizeof actual, "%u", (unsigned)c->req->port);
 	for (size_t i = 0; i < l->chain_count; i++) {
 		const struct rs_chain *ch = &l->chains[i];
 		if (ch->dest_port == (exact_port ? c->req->port : 0)) {

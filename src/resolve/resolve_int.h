@@ -90,6 +90,22 @@ struct rs_strtab {
 	size_t count;
 };
 
+/* A table from 64-bit integers to non-NULL pointers. */
+struct rs_intslot {
+	uint64_t key;
+	void *value;
+};
+
+struct rs_inttab {
+	struct rs_intslot *slots;
+	size_t mask;
+};
+
+int rs_inttab_init(struct rs_inttab *t, struct arena *a, size_t n);
+/* Returns 0, or 1 when key was there already (nothing changes). */
+int rs_inttab_put(struct rs_inttab *t, uint64_t key, void *value);
+void *rs_inttab_get(const struct rs_inttab *t, uint64_t key);
+
 uint64_t rs_hash(const char *s, size_t len);
 uint64_t rs_hash_lower(const char *s, size_t len);
 /* Sizes t for n keys. Returns 0 or -1 (memory). */
@@ -110,7 +126,7 @@ void *rs_strtab_get_lower(const struct rs_strtab *t, const char *key, size_t len
 struct rs_hview {
 	const char *name[RS_MAX_VIEW_HEADERS];
 	const char *value[RS_MAX_VIEW_HEADERS];
-	size_t len[RS_MAX_VIEW_HEADERS];
+	size_t len[RS_MAX_VIEW_HEADERS]; /* SIZE_MAX: not measured yet (rs_hview_len) */
 	size_t count;
 };
 
@@ -126,6 +142,8 @@ void rs_hview_build(struct rs_hview *h, const struct resolve_request *req, const
  * "," in scratch. Returns 1 and sets v and len when present, 0 when absent. */
 int rs_hview_get(const struct rs_hview *h, struct rs_scratch *s, const char *name, const char **v,
                  size_t *len);
+/* The length of the i-th value (computed on first need). */
+size_t rs_hview_len(const struct rs_hview *h, size_t i);
 
 /* ---- matchers (matchers.c) ---- */
 
@@ -241,31 +259,32 @@ struct rs_weight {
 struct rs_vhost;
 
 struct rs_route {
+	/* What every request that reaches the route reads comes first: the
+	 * route is one or two cache lines away from a miss. */
+	enum rs_path_kind path_kind;
+	enum rs_action action;
+	int case_sensitive;
+	int has_runtime, grpc, needs_metadata;
+	int tls_presented, tls_validated; /* -1 when not required */
+	const char *path_value;
+	size_t path_len;
+	size_t header_count, query_count, hash_count;
+	const char *cluster;
+	size_t cluster_len;
+	struct rs_cluster *cluster_ref;
+	char path_inline[24]; /* path_value when short: no miss to read it */
+	/* the rest of the match */
 	int index;
 	const char *name; /* "" when unnamed */
 	const struct node *json;
 	const struct rs_vhost *vhost;
-	/* match */
-	enum rs_path_kind path_kind;
-	const char *path_value;
-	size_t path_len;
 	struct rs_regex *path_re;
-	int case_sensitive;
-	int has_runtime;
 	const char *runtime_key;
 	uint64_t numerator, denominator;
-	int grpc;
 	struct rs_header_matcher *headers;
-	size_t header_count;
 	struct rs_query_matcher *query;
-	size_t query_count;
-	int tls_presented, tls_validated; /* -1 when not required */
-	int needs_metadata;               /* dynamic_metadata / filter_state: never met here */
-	/* action */
-	enum rs_action action;
-	const char *cluster;
+	/* the rest of the action */
 	const char *cluster_header; /* lowercase */
-	struct rs_cluster *cluster_ref;
 	struct rs_weight *weights;
 	size_t weight_count;
 	uint64_t total_weight;
@@ -296,7 +315,6 @@ struct rs_route {
 	/* carried in traces */
 	const struct node *timeout, *retry_policy;
 	struct rs_hash_policy *hash;
-	size_t hash_count;
 	struct rs_mutations req_mut, resp_mut;
 };
 
@@ -365,9 +383,12 @@ struct rs_ctx {
 	const struct resolve_result *replay; /* explaining an earlier resolution */
 };
 
-void rs_note(struct rs_ctx *c, enum resolve_step step, enum resolve_verdict v,
-             const char *candidate, int index, const char *why, const char *field,
-             const char *expected, size_t expected_len, const char *actual, size_t actual_len);
+void rs_note_emit(struct rs_ctx *c, enum resolve_step step, enum resolve_verdict v,
+                  const char *candidate, int index, const char *why, const char *field,
+                  const char *expected, size_t expected_len, const char *actual, size_t actual_len);
+/* Tells the note callback, if any; the arguments are not even evaluated
+ * when nobody listens, so the hot path pays nothing for explanations. */
+#define rs_note(c, ...) ((c)->note ? rs_note_emit((c), __VA_ARGS__) : (void)0)
 
 /* Where the port of a Host value starts (":80"), or len when it has none. */
 size_t rs_port_start(const char *h, size_t len);
@@ -473,6 +494,21 @@ struct rs_listener {
 	size_t chain_count;
 	struct rs_chain *default_chain;
 	const struct node *chain_matcher; /* filter_chain_matcher, evaluated on the tree */
+	/* Which filter_chain_match levels any chain uses: a level no chain
+	 * uses keeps every candidate, so it is skipped. */
+	unsigned levels;
+};
+
+enum {
+	LEVEL_PORT = 1 << 0,
+	LEVEL_DEST = 1 << 1,
+	LEVEL_SNI = 1 << 2,
+	LEVEL_TRANSPORT = 1 << 3,
+	LEVEL_ALPN = 1 << 4,
+	LEVEL_DIRECT_SRC = 1 << 5,
+	LEVEL_SOURCE_TYPE = 1 << 6,
+	LEVEL_SRC = 1 << 7,
+	LEVEL_SRC_PORT = 1 << 8,
 };
 
 struct rs_index;
@@ -545,24 +581,27 @@ enum rs_lb {
 };
 
 struct rs_cluster {
+	/* read by every pick: one cache line */
+	enum rs_cluster_type type;
+	enum rs_lb lb;
+	int endpoints_known; /* 0: the snapshot carries no endpoints for it */
+	int blackhole;       /* Istio's BlackHoleCluster: connections are dropped */
+	int locality_weighted;
+	uint32_t choice_count;
+	struct rs_priority *prios;
+	size_t prio_count;
 	size_t index;
 	const char *name;
 	const struct node *json;
-	enum rs_cluster_type type;
 	const char *type_name;
-	enum rs_lb lb;
 	const char *lb_name;
+	/* the rest */
 	const struct node *cla; /* ClusterLoadAssignment used, NULL when none */
-	int endpoints_known;    /* 0: the snapshot carries no endpoints for it */
 	int use_http_header;    /* ORIGINAL_DST: x-envoy-original-dst-host */
-	int locality_weighted;
 	uint32_t overprovisioning;
 	uint32_t panic_threshold;
-	uint32_t choice_count;
 	uint64_t ring_min, ring_max;
 	int use_hostname;
-	struct rs_priority *prios;
-	size_t prio_count;
 	int total_panic;
 };
 

@@ -16,7 +16,7 @@ static int first_value(struct rs_ctx *c, const char *name, const char **v, size_
 	for (size_t i = 0; i < c->h.count; i++)
 		if (rs_ieq(c->h.name[i], strlen(c->h.name[i]), name, strlen(name))) {
 			*v = c->h.value[i];
-			*len = c->h.len[i];
+			*len = rs_hview_len(&c->h, i);
 			return 1;
 		}
 	return 0;
@@ -81,7 +81,7 @@ static int cookie_value(struct rs_ctx *c, const char *name, const char **v, size
 {
 	size_t nlen = strlen(name);
 	for (size_t i = 0; i < c->h.count; i++) {
-		const char *s = c->h.value[i], *end = s + c->h.len[i];
+		const char *s = c->h.value[i], *end = s + rs_hview_len(&c->h, i);
 		if (!rs_ieq(c->h.name[i], strlen(c->h.name[i]), "cookie", 6))
 			continue;
 		while (s < end) {
@@ -198,7 +198,7 @@ void rs_route_action(struct rs_ctx *c, const struct rs_route *r, struct resolve_
 	switch (r->action) {
 	case ACT_CLUSTER:
 		out->cluster = r->cluster;
-		out->cluster_len = strlen(r->cluster);
+		out->cluster_len = r->cluster_len;
 		rs_note(c, RESOLVE_STEP_ACTION, RESOLVE_CHOSEN, r->cluster, -1, "cluster", NULL,
 		        NULL, 0, NULL, 0);
 		break;

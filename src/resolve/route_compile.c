@@ -158,6 +158,10 @@ static int match_compile(struct rs_build *b, const struct node *m, struct rs_rou
 		               "path_separated_prefix, connect_matcher or path_match_policy");
 	}
 	r->path_len = strlen(r->path_value);
+	if (r->path_kind != PK_REGEX && r->path_len < sizeof r->path_inline) {
+		memcpy(r->path_inline, r->path_value, r->path_len + 1);
+		r->path_value = r->path_inline;
+	}
 	if ((v = node_field(m, "runtime_fraction")) && runtime_compile(b, v, r) < 0)
 		return -1;
 	r->grpc = node_field(m, "grpc") != NULL;
@@ -283,6 +287,7 @@ static int route_action_compile(struct rs_build *b, const struct node *ra, struc
 	r->cluster = rs_text(ra, "cluster");
 	if (r->cluster) {
 		r->action = ACT_CLUSTER;
+		r->cluster_len = strlen(r->cluster);
 	} else if ((v = node_field(ra, "cluster_header"))) {
 		const char *h = node_text(v);
 		r->action = ACT_CLUSTER_HEADER;

@@ -14,7 +14,7 @@
 static size_t path_only(const char *p, size_t len, int cut_params)
 {
 	for (size_t i = 0; i < len; i++)
-		if (p[i] == '?' || p[i] == '#' || (cut_params && p[i] == ';'))
+		if (!p[i] || p[i] == '?' || p[i] == '#' || (cut_params && p[i] == ';'))
 			return i;
 	return len;
 }
@@ -223,7 +223,7 @@ void rs_route_request(struct rs_ctx *c, const struct rs_route_config *rc,
 	out->route_config_json = rc->json;
 	out->priv_rc = rc;
 	c->path = c->full_path ? c->full_path : "";
-	c->path_len = path_only(c->path, strlen(c->path), rc->ignore_path_params);
+	c->path_len = path_only(c->path, SIZE_MAX, rc->ignore_path_params);
 	vh = rs_vhost_find(c, rc, out->authority, out->authority_len);
 	if (!vh) {
 		out->outcome = RESOLVE_NOT_FOUND;

@@ -93,12 +93,19 @@ char *rs_lower_dup(struct arena *a, const char *s, size_t len)
 	return d;
 }
 
+/* ASCII lowercase (Envoy lowercases hosts and header names byte-wise). */
+static unsigned char lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 int rs_ieq(const char *a, size_t alen, const char *b, size_t blen)
 {
 	if (alen != blen)
 		return 0;
 	for (size_t i = 0; i < alen; i++)
-		if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+		if (a[i] != b[i] &&
+		    lower_ascii((unsigned char)a[i]) != lower_ascii((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
@@ -157,13 +164,11 @@ void resolve_request_init(struct resolve_request *r)
 	r->scheme = "http";
 }
 
-void rs_note(struct rs_ctx *c, enum resolve_step step, enum resolve_verdict v,
-             const char *candidate, int index, const char *why, const char *field,
-             const char *expected, size_t expected_len, const char *actual, size_t actual_len)
+void rs_note_emit(struct rs_ctx *c, enum resolve_step step, enum resolve_verdict v,
+                  const char *candidate, int index, const char *why, const char *field,
+                  const char *expected, size_t expected_len, const char *actual, size_t actual_len)
 {
 	struct resolve_note n;
-	if (!c->note)
-		return;
 	n.step = step;
 	n.verdict = v;
 	n.candidate = candidate ? candidate : "";

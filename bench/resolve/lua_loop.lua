@@ -1,0 +1,32 @@
+-- Resolution throughput from a Lua loop: loads the dump made by
+-- gen_mesh.lua for N services and calls proxy:resolve on one request table
+-- per service (the FQDN or the short "name.ns" form, its cluster IP),
+-- round after round. The tables are made beforehand, so the loop measures
+-- resolve and the trace it returns.
+--
+--   meshlua bench/resolve/lua_loop.lua dump.json services [requests]
+-- prints "lua_resolve <per second> per_s <ns> ns_per_request".
+local proxy = meshlua.load(arg[1])
+local services = tonumber(arg[2]) or 10000
+local n = tonumber(arg[3]) or 1000000
+
+-- The same names and addresses as gen_mesh.lua.
+local reqs, want = {}, {}
+for i = 1, services do
+  local name, ns = ("svc-%05d"):format(i), ("ns-%03d"):format(i % 200)
+  local fqdn = ("%s.%s.svc.cluster.local"):format(name, ns)
+  local ip = ("10.%d.%d.%d"):format(96 + (i >> 16), (i >> 8) & 255, i & 255)
+  local host = i % 2 == 1 and fqdn or (name .. "." .. ns)
+  reqs[i] = { url = "http://" .. host .. "/api/v1/items?page=2", address = ip }
+  want[i] = "outbound|80||" .. fqdn
+end
+for i = 1, services, 97 do
+  local t = proxy:resolve(reqs[i])
+  assert(t.outcome == "forwarded" and t.cluster.name == want[i], reqs[i].url)
+end
+local t0 = os.clock()
+for i = 1, n do
+  proxy:resolve(reqs[i % services + 1])
+end
+local dt = os.clock() - t0
+print(("lua_resolve %.0f per_s %.1f ns_per_request %d requests"):format(n / dt, dt * 1e9 / n, n))
