@@ -31,12 +31,29 @@ const char *http_request_header(const struct http_request *r, const char *name);
 
 #define HTTP_MAX_HEADERS 6
 
+/* An immutable, reference-counted response body that many responses can
+ * send without copying it (a cached answer). Thread-safe. */
+struct http_body {
+	int refs; /* private */
+	size_t len;
+	char data[]; /* len bytes, NUL-terminated */
+};
+
+/* A new body holding a copy of the len bytes at data, one reference; NULL
+ * when out of memory. */
+struct http_body *http_body_new(const char *data, size_t len);
+void http_body_ref(struct http_body *b);
+/* Drops a reference; the last frees. NULL is ignored. */
+void http_body_unref(struct http_body *b);
+
 /* What a handler fills in. status and body start as 200 and empty. */
 struct http_response {
 	int status;
 	const char *content_type; /* a static string; NULL means text/plain */
 	struct strbuf body;
-	size_t header_count; /* extra headers, static strings */
+	struct http_body *shared; /* when set, sent instead of body; the response
+	                           * owns this reference */
+	size_t header_count;      /* extra headers, static strings */
 	const char *headers[HTTP_MAX_HEADERS][2];
 };
 

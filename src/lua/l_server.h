@@ -34,8 +34,11 @@ void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result
 void meshlua_dashboards_changed(lua_State *L);
 
 /* Adds meshlua.serve_admin, meshlua.serve_controlz and
- * meshlua.dashboards_changed to the meshlua table on the stack's top, and
- * proxy:count_request / proxy:stats to the proxy type. */
+ * meshlua.dashboards_changed to the meshlua table on the stack's top,
+ * proxy:count_request / proxy:stat to the proxy type, mesh:serve_admin /
+ * mesh:serve_controlz to the mesh type, and wraps the mesh's mutating
+ * methods so running servers hear of each change. Call after
+ * meshlua_open_mesh. */
 void meshlua_open_server(lua_State *L);
 
 #endif

@@ -573,7 +573,7 @@ void admin_dump_cache_clear(struct admin *a)
 		struct admin_dump_cache *c = &a->cache[i];
 		xds_snapshot_unref(c->snap);
 		free(c->key);
-		free(c->body);
+		http_body_unref(c->body);
 		memset(c, 0, sizeof *c);
 	}
 }
@@ -604,12 +604,11 @@ static int cache_get(struct admin *a, struct xds_snapshot *snap, const char *key
 	for (int i = 0; i < ADMIN_DUMP_CACHE && !found; i++) {
 		struct admin_dump_cache *c = &a->cache[i];
 		if (c->snap == snap && c->key && strcmp(c->key, key) == 0) {
-			strbuf_reset(&resp->body);
-			if (strbuf_append(&resp->body, c->body, c->len) == 0) {
-				resp->status = c->status;
-				resp->content_type = c->content_type;
-				found = 1;
-			}
+			http_body_ref(c->body); /* sent without a copy */
+			resp->shared = c->body;
+			resp->status = c->status;
+			resp->content_type = c->content_type;
+			found = 1;
 		}
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -620,29 +619,27 @@ static int cache_get(struct admin *a, struct xds_snapshot *snap, const char *key
 static void cache_put(struct admin *a, struct xds_snapshot *snap, char *key,
                       const struct http_response *resp)
 {
-	char *body = malloc(resp->body.len + 1);
+	struct http_body *body = http_body_new(strbuf_cstr(&resp->body), resp->body.len);
 	struct admin_dump_cache *c;
 	if (!body) {
 		free(key);
 		return;
 	}
-	memcpy(body, strbuf_cstr(&resp->body), resp->body.len + 1);
 	pthread_mutex_lock(&a->lock);
 	if (a->snap != snap) { /* pushed meanwhile: this answer is already old */
 		pthread_mutex_unlock(&a->lock);
 		free(key);
-		free(body);
+		http_body_unref(body);
 		return;
 	}
 	c = &a->cache[a->cache_next++ % ADMIN_DUMP_CACHE];
 	xds_snapshot_unref(c->snap);
 	free(c->key);
-	free(c->body);
+	http_body_unref(c->body);
 	xds_snapshot_ref(snap);
 	c->snap = snap;
 	c->key = key;
 	c->body = body;
-	c->len = resp->body.len;
 	c->status = resp->status;
 	c->content_type = resp->content_type;
 	pthread_mutex_unlock(&a->lock);

@@ -15,8 +15,7 @@
 struct admin_dump_cache {
 	struct xds_snapshot *snap; /* one reference; NULL: empty slot */
 	char *key;                 /* the query parameters that matter */
-	char *body;
-	size_t len;
+	struct http_body *body;    /* one reference */
 	int status;
 	const char *content_type;
 };

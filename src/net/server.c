@@ -100,19 +100,62 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(out - s);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *c, struct http_response *r)
+struct http_body *http_body_new(const char *data, size_t len)
+{
+	struct http_body *b = malloc(sizeof *b + len + 1);
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->len = len;
+	memcpy(b->data, data, len);
+	b->data[len] = '\0';
+	return b;
+}
+
+void http_body_ref(struct http_body *b)
+{
+	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+}
+
+void http_body_unref(struct http_body *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+static void release_shared(void *cls)
+{
+	http_body_unref(cls);
+}
+
+/* The MHD response of r: its shared body (no copy) or its own text. */
+static struct MHD_Response *make_response(struct http_response *r)
 {
 	size_t len = 0;
-	char *data = strbuf_detach(&r->body, &len);
+	char *data;
 	struct MHD_Response *resp;
-	enum MHD_Result rc;
-	if (!data)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(data);
-		return MHD_NO;
+	if (r->shared) {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		    r->shared->len, r->shared->data, release_shared, r->shared);
+		if (resp)
+			r->shared = NULL; /* MHD releases it */
+		return resp;
 	}
+	data = strbuf_detach(&r->body, &len);
+	if (!data)
+		return NULL;
+	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(data);
+	return resp;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct http_response *r)
+{
+	struct MHD_Response *resp = make_response(r);
+	enum MHD_Result rc;
+	if (!resp)
+		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        r->content_type ? r->content_type : "text/plain; charset=UTF-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, max-age=0");
@@ -184,6 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	s->handler(s->ctx, &req, &resp);
 	rc = send_response(c, &resp);
 	strbuf_free(&resp.body);
+	http_body_unref(resp.shared); /* not sent */
 	return rc;
 }
 
