@@ -9,14 +9,45 @@ meshlua: where will Envoy send this request, and why?
 This is a Lua 5.4 REPL with the meshlua library loaded.
   1+1                      an expression prints its value
   for i = 1, 2 do          an unfinished statement continues on the next line
-  kubectl <args>           a kubectl command line (once the facades are in)
-  istioctl <args>          an istioctl command line (once the facades are in)
+  kubectl <args>           a kubectl command line, as typed in a shell
+  istioctl <args>          an istioctl command line, as typed in a shell
   meshlua.version          the global `meshlua` holds the library
+  help("walkthrough")      replay the Envoy demo's commands here
+  help("commands")         the kubectl and istioctl commands meshlua knows
   help("keys")             the keys of the REPL
   help("modules")          the bundled Lua modules
 
 Tab completes globals, fields (string.fo<Tab>) and methods (obj:<Tab>).
 Ctrl-C interrupts a running statement or discards the line; Ctrl-D exits.
+]]
+
+topics.commands = [[
+kubectl (on the current cluster; a fresh one until a script chooses one):
+  apply -f FILE                    delete -f FILE | TYPE NAME | TYPE/NAME
+  label TYPE NAME k=v k2- [--overwrite]
+  get TYPE[,TYPE] [NAME] [-n NS | -A] [-o wide|json|yaml|name] [-L key] [-l sel]
+  describe pods|services [NAME]    scale TYPE/NAME --replicas=N
+  rollout restart TYPE/NAME
+istioctl:
+  proxy-config (pc) listener|route|cluster|endpoint|bootstrap|secret|all
+      [<type>/]<name>[.<namespace>] | --file DUMP   [-o short|json|yaml] [filters]
+  x describe pod POD               dashboard envoy|controlz POD
+  version                          analyze (not simulated yet)
+Both print what the real tools print. From Lua, kubectl("...") and
+istioctl("...") also return the objects (lists, changes); a failing
+command raises an error whose tostring is the tool's message.
+require("meshlua.kubectl").use(mesh) makes `mesh` the current cluster.
+]]
+
+topics.walkthrough = [[
+Replay Big Bang's "Envoy Demo" by hand, on the cluster the demo starts from:
+  meshlua -i examples/envoy-demo.lua --setup-only
+then type the walkthrough's commands, for example:
+  kubectl label namespace default istio-injection=enabled
+  kubectl apply -f examples/envoy-demo-apps.yaml
+  istioctl proxy-config listeners deployment/web-frontend
+  istioctl proxy-config route deployment/web-frontend --name 80 -o json
+Or run it all, with checks:  meshlua examples/envoy-demo.lua [--pause] [--step N] [--list]
 ]]
 
 topics.keys = [[
@@ -37,7 +68,7 @@ function M.text(topic)
   if text then
     return text
   end
-  return ("No help on %q. Topics: keys, modules.\n"):format(tostring(topic))
+  return ("No help on %q. Topics: commands, keys, modules, walkthrough.\n"):format(tostring(topic))
 end
 
 return M

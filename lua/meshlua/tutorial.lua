@@ -94,8 +94,9 @@ function M.new(opts)
 end
 
 --- Adds a step. spec: title; text (prose shown before the commands);
--- command (a string) or commands (a list of strings), each run through
--- run_command and shown as "$ <command>" with its output; run (a
+-- command (a string) or commands (a list of strings, or of functions
+-- returning the string when the step runs), each run through run_command
+-- and shown as "$ <command>" with its output; run (a
 -- function(step) for Lua work, whose step:print output is shown after the
 -- commands, and whose values land in step.values); shown (the Lua typed,
 -- displayed as "> <shown>" before run's output); check (a function(v,
@@ -173,6 +174,10 @@ function Tutorial:run_step(i, show)
   end
   local results = {}
   for _, line in ipairs(step.commands) do
+    if type(line) == "function" then
+      -- A command that depends on the state (a pod's generated name).
+      line = line(self)
+    end
     local ok, r = pcall(self.run_command, line)
     if not ok then
       r = { code = 1, out = "", err = tostring(r) .. "\n", values = table.pack() }
