@@ -201,7 +201,38 @@ function M.steps(trace)
   local rank = {}
   for i, name in ipairs(STEP_ORDER) do rank[name] = i end
   table.sort(order, function(a, b) return rank[a.step] < rank[b.step] end)
+  M.describe_weights(trace, by_name.action)
   return order
+end
+
+--- describe_weights(trace, action_step): rewrites the texts of a weighted
+-- pick with each cluster's interval: the selection value modulo the total
+-- weight falls in exactly one [begin, end) (reference rule 6).
+function M.describe_weights(trace, step)
+  local w = trace.weighted
+  if not step or not w then return end
+  local raw = trace.route and trace.route.raw
+  local list = raw and raw.route and raw.route.weighted_clusters and raw.route.weighted_clusters.clusters
+  if not list then return end
+  local bounds, begin = {}, 0
+  for i, c in ipairs(list) do
+    local weight = type(c.weight) == "table" and c.weight.value or c.weight or 0
+    bounds[i] = { begin, begin + weight, weight }
+    begin = begin + weight
+  end
+  local function text(n, chosen)
+    local b = bounds[n.index]
+    if not b then return n.text end
+    if chosen then
+      return ("weight %d: %s %d %% %d = %d falls in [%d, %d)"):format(b[3], n.field, w.value, w.total,
+        w.value % w.total, b[1], b[2])
+    end
+    return ("weight %d: [%d, %d)"):format(b[3], b[1], b[2])
+  end
+  if step.chosen and step.chosen.why == "weighted" then step.chosen.text = text(step.chosen, true) end
+  for _, n in ipairs(step.rejected) do
+    if n.why == "weighted" then n.text = text(n, false) end
+  end
 end
 
 local function candidate_name(step, n)
@@ -275,10 +306,6 @@ function M.format(trace)
     local name = candidate_name(s.step, s.chosen)
     if s.step == "virtual_host" and s.chosen then name = s.chosen.candidate end
     local why = s.chosen and s.chosen.text or ""
-    if s.step == "action" and trace.weighted and s.chosen then
-      local w = trace.weighted
-      why = why .. (": %d %% %d = %d"):format(w.value, w.total, w.value % w.total)
-    end
     if s.chosen or #s.info > 0 then
       local info_text = {}
       for _, n in ipairs(s.info) do info_text[#info_text + 1] = n.text end
