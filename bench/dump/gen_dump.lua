@@ -22,6 +22,7 @@ local function fqdn(i)
   return ("%s.%s.svc.cluster.local"):format(name, ns)
 end
 
+-- The service's cluster IP (unique per service), or with host its pods' IPs.
 local function ip(i, host)
   return ("10.%d.%d.%d"):format(96 + (i >> 16) % 64, (i >> 8) % 256, host or (i % 256))
 end
@@ -272,7 +273,7 @@ w('  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump",\n'
 local first = true
 for i = 1, n do
   if port_of(i) ~= 80 then
-    local addr, f = ip(i, 1 + i % 250), fqdn(i)
+    local addr, f = ip(i), fqdn(i)
     w((first and "" or ",\n") .. LISTENER:format(addr, 5432, addr, 5432, addr, 5432, 5432, f, 5432, f))
     first = false
   end
@@ -288,7 +289,7 @@ for i = 1, n do
   if port_of(i) == 80 then
     local name, ns = svc(i)
     local f = fqdn(i)
-    w((first and "" or ",") .. VHOST:format(f, 80, f, f, name, ns, name, ns, ip(i, 1 + i % 250),
+    w((first and "" or ",") .. VHOST:format(f, 80, f, f, name, ns, name, ns, ip(i),
       80, f))
     first = false
   end

@@ -65,30 +65,37 @@ function M.table(rows, padding)
       return tabwriter.rows(rows, { padding = padding })
     end
   end
-  local widths, cellw = {}, {}
+  local nrow, cellw, widths = #rows, {}, {}
   for j = 1, ncol - 1 do
     local w = 0
-    for i, row in ipairs(rows) do
-      local cw = width(row[j])
-      cellw[i] = cellw[i] or {}
-      cellw[i][j] = cw
+    for i = 1, nrow do
+      local cw = width(rows[i][j])
+      cellw[(i - 1) * ncol + j] = cw
       if cw > w then
         w = cw
       end
     end
     widths[j] = w + padding
   end
-  local out, rep = {}, string.rep
-  for i, row in ipairs(rows) do
-    local line = {}
+  local pads = setmetatable({}, {
+    __index = function(t, n)
+      local pad = string.rep(" ", n)
+      t[n] = pad
+      return pad
+    end,
+  })
+  local out, buf = {}, {}
+  for i = 1, nrow do
+    local row, base = rows[i], (i - 1) * ncol
     for j = 1, ncol - 1 do
-      line[j] = row[j] .. rep(" ", widths[j] - cellw[i][j])
+      buf[2 * j - 1] = row[j]
+      buf[2 * j] = pads[widths[j] - cellw[base + j]]
     end
-    line[ncol] = row[ncol]
-    out[i] = table.concat(line)
+    buf[2 * ncol - 1] = row[ncol]
+    buf[2 * ncol] = "\n"
+    out[i] = table.concat(buf, "", 1, 2 * ncol)
   end
-  out[#out + 1] = ""
-  return table.concat(out, "\n")
+  return table.concat(out)
 end
 
 --- field(t, "route_config_name"): a proto field in snake_case or lowerCamel.
