@@ -308,6 +308,15 @@ describe("actions", function()
       end
     end)
 
+    it("reports the distribution the pick draws from", function()
+      local t = rt:route({ random_value = 61 })
+      assert.are.same({ { name = "a", weight = 30, percent = 30.0 }, { name = "b", weight = 30, percent = 30.0 },
+                        { name = "zero", weight = 0, percent = 0.0 }, { name = "c", weight = 40, percent = 40.0 } },
+        t.weighted.clusters)
+      assert.are.equal(4, t.weighted.index)
+      assert.are.equal(61, t.weighted.value)
+    end)
+
     it("uses the integer in header_name when the request carries one", function()
       local by_header = one_vhost({ { match = { prefix = "/" }, route = { weighted_clusters = { header_name = "x-pick", clusters = {
         { name = "a", weight = 1 }, { name = "b", weight = 1 } } } } } })

@@ -3,6 +3,7 @@
  * example in load_balancer_impl.cc's comments), panic, ring hash and Maglev
  * table shapes, route tables compiled and resolved from C, and errors with
  * their places. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,6 +269,94 @@ static void test_header_matcher(void)
 	yaml_stream_free(&s);
 }
 
+/* The dump of one sidecar: 0.0.0.0:80 with RDS "80", a virtual host with
+ * a header route and a default one, an EDS cluster with two endpoints. */
+static const char *const DUMP =
+    "{\"configs\": ["
+    "{\"@type\": \"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\","
+    " \"dynamic_active_clusters\": [{\"cluster\": {\"@type\": "
+    "\"type.googleapis.com/envoy.config.cluster.v3.Cluster\", \"name\": \"c\", \"type\": "
+    "\"EDS\"}}]},"
+    "{\"@type\": \"type.googleapis.com/envoy.admin.v3.EndpointsConfigDump\","
+    " \"dynamic_endpoint_configs\": [{\"endpoint_config\": {\"@type\": "
+    "\"type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment\", \"cluster_name\": "
+    "\"c\", \"endpoints\": [{\"lb_endpoints\": ["
+    "{\"endpoint\": {\"address\": {\"socket_address\": {\"address\": \"10.1.0.1\", "
+    "\"port_value\": 8080}}}},"
+    "{\"endpoint\": {\"address\": {\"socket_address\": {\"address\": \"10.1.0.2\", "
+    "\"port_value\": 8080}}}}]}]}}]},"
+    "{\"@type\": \"type.googleapis.com/envoy.admin.v3.ListenersConfigDump\","
+    " \"dynamic_listeners\": [{\"name\": \"0.0.0.0_80\", \"active_state\": {\"listener\": "
+    "{\"@type\": \"type.googleapis.com/envoy.config.listener.v3.Listener\", \"name\": "
+    "\"0.0.0.0_80\", \"address\": {\"socket_address\": {\"address\": \"0.0.0.0\", "
+    "\"port_value\": 80}}, \"filter_chains\": [{\"filters\": [{\"name\": "
+    "\"envoy.filters.network.http_connection_manager\", \"typed_config\": {\"@type\": "
+    "\"type.googleapis.com/"
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager\", "
+    "\"rds\": {\"route_config_name\": \"80\"}}}]}]}}}]},"
+    "{\"@type\": \"type.googleapis.com/envoy.admin.v3.RoutesConfigDump\","
+    " \"dynamic_route_configs\": [{\"route_config\": {\"@type\": "
+    "\"type.googleapis.com/envoy.config.route.v3.RouteConfiguration\", \"name\": \"80\", "
+    "\"virtual_hosts\": [{\"name\": \"svc\", \"domains\": [\"svc.test\", \"svc.test:80\"], "
+    "\"routes\": [{\"match\": {\"prefix\": \"/\", \"headers\": [{\"name\": \"x-v\", "
+    "\"safe_regex_match\": {\"regex\": \"v[0-9]+\"}}]}, \"route\": {\"cluster\": \"c\"}},"
+    "{\"match\": {\"prefix\": \"/\"}, \"route\": {\"cluster\": \"c\"}}]}]}}]}"
+    "]}";
+
+static void test_snapshot_no_allocation(void)
+{
+	struct mesh_error err;
+	struct xds_snapshot *s = xds_load("dump.json", DUMP, strlen(DUMP), &err);
+	struct resolver *r = resolver_new(3);
+	struct resolve_request req;
+	struct resolve_result res;
+	struct resolve_header hdr = {"x-v", "v12"};
+	CHECK(s != NULL);
+	if (!s) {
+		fprintf(stderr, "%s\n", err.message);
+		return;
+	}
+	resolve_request_init(&req);
+	req.address = "10.96.0.5";
+	req.port = 80;
+	req.authority = "SVC.test";
+	req.path = "/x?y=1";
+	req.headers = &hdr;
+	req.header_count = 1;
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == 0);
+	CHECK(res.outcome == RESOLVE_FORWARDED);
+	CHECK_STR(res.listener, "0.0.0.0_80");
+	CHECK(res.route_index == 0);
+	CHECK(res.endpoint_port == 8080);
+#if !defined(__SANITIZE_ADDRESS__)
+	{
+		/* Once the index is built, resolving allocates nothing. */
+		struct mallinfo2 before = mallinfo2(), after;
+		for (int i = 0; i < 1000; i++)
+			resolve(r, s, &req, &res, NULL, NULL, &err);
+		after = mallinfo2();
+		CHECK(after.uordblks == before.uordblks);
+		CHECK(after.arena == before.arena);
+	}
+#endif
+	/* Round robin over the two endpoints. */
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == 0);
+	{
+		const char *first = res.endpoint_address;
+		CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == 0);
+		CHECK(strcmp(first, res.endpoint_address) != 0);
+	}
+	/* Bad requests are errors. */
+	req.port = 70000;
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == -1);
+	CHECK(strstr(err.message, "port 70000 must be from 1 to 65535") != NULL);
+	req.port = 80;
+	req.address = "not-an-ip";
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == -1);
+	resolver_free(r);
+	xds_snapshot_unref(s);
+}
+
 int main(void)
 {
 	test_xxhash();
@@ -277,5 +366,6 @@ int main(void)
 	test_route_table();
 	test_compile_errors();
 	test_header_matcher();
+	test_snapshot_no_allocation();
 	return check_summary("resolve");
 }

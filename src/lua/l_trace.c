@@ -301,6 +301,40 @@ static const char *outcome_text(lua_State *L, const struct resolve_result *r)
 	return lua_pushstring(L, resolve_outcome_name(r->outcome));
 }
 
+/* The weighted clusters of the route (or tcp_proxy) with their weights and
+ * shares: the distribution the pick draws from. */
+static void push_distribution(lua_State *L, const struct resolve_result *r)
+{
+	const struct node *wc = node_field(node_field(r->route_json, "route"), "weighted_clusters");
+	const struct node *list;
+	lua_newtable(L);
+	if (!wc) { /* a tcp_proxy's weighted clusters */
+		const struct node *filters = node_field(r->chain_json, "filters");
+		for (size_t i = 0; filters && filters->type == NODE_SEQ && i < filters->len; i++)
+			if ((wc = node_field(node_field(filters->items[i], "typed_config"),
+			                     "weighted_clusters")))
+				break;
+	}
+	list = node_field(wc, "clusters");
+	for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++) {
+		const struct node *w = node_field(list->items[i], "weight");
+		long long weight = 0;
+		if (w && w->type == NODE_MAP)
+			w = node_get(w, "value");
+		if (!w || node_int(w, &weight) < 0)
+			weight = 0;
+		lua_createtable(L, 0, 3);
+		l_resolve_push_node(L, node_field(list->items[i], "name"));
+		lua_setfield(L, -2, "name");
+		lua_pushinteger(L, weight);
+		lua_setfield(L, -2, "weight");
+		lua_pushnumber(
+		    L, r->weighted_total ? 100.0 * (double)weight / (double)r->weighted_total : 0);
+		lua_setfield(L, -2, "percent");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
 /* Builds the value of key; returns 0 when key is not a field. */
 static int build_field(lua_State *L, struct l_trace *t, const char *key)
 {
@@ -390,6 +424,8 @@ static int build_field(lua_State *L, struct l_trace *t, const char *key)
 			lua_setfield(L, -2, "value");
 			lua_pushinteger(L, (lua_Integer)r->weighted_total);
 			lua_setfield(L, -2, "total");
+			push_distribution(L, r);
+			lua_setfield(L, -2, "clusters");
 		}
 	} else if (strcmp(key, "cluster") == 0) {
 		if (!r->cluster) {
