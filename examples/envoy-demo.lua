@@ -268,7 +268,7 @@ t:step({
   check = function(v, r)
     local url = r[1].values[1]
     v:ok(url and r[1].out == url .. "\n", "istioctl printed the dashboard's URL")
-    local ok, proxy = pcall(meshlua.fetch, (url or "") .. "/config_dump?include_eds")
+    local ok, proxy = pcall(meshlua.fetch, (url or "") .. "/config_dump?include_eds", { profile = "seed" })
     v:ok(ok, "the dashboard answers /config_dump", not ok and tostring(proxy) or nil)
     if ok then
       local want = tostring(mesh:proxy("deployment/customers-v1"):clusters({}))

@@ -201,3 +201,111 @@ istioctl("version --remote=false")
     assert.are.equal("false\tError: unknown flag: --frob\t64\nclient version: 1.28.0\n", r.stdout)
   end)
 end)
+
+describe("istioctl on the simulated cluster", function()
+  local mesh
+
+  before_each(function()
+    mesh = kubectl.use(meshlua.mesh({ profile = "seed" }))
+    mesh:apply("examples/bigbang-cluster.yaml")
+    mesh:label("namespace/default", "istio-injection=enabled")
+    mesh:apply("examples/bookinfo.yaml")
+    mesh:apply("examples/bookinfo-routing.yaml")
+    mesh:apply("examples/envoy-demo-apps.yaml")
+  end)
+
+  local function pod(selector)
+    return mesh:pods({ namespace = "default", selector = selector })[1]
+  end
+
+  it("reads a deployment's first pod and a pod by name.namespace", function()
+    local by_deploy = i("pc clusters deployment/reviews-v1 --fqdn ratings")
+    local p = pod("app=reviews,version=v1")
+    local by_name = i("pc clusters " .. p.name .. ".default --fqdn ratings")
+    assert.are.equal(0, by_deploy.code, by_deploy.err)
+    assert.are.equal(by_deploy.out, by_name.out)
+    assert.are.equal(by_deploy.out, i("pc clusters " .. p.name .. " -n default --fqdn ratings").out)
+    assert.truthy(by_deploy.out:find("\nratings.default.svc.cluster.local     9080     -          outbound      EDS      \n", 1, true))
+  end)
+
+  it("explains why a pod without a sidecar has no Envoy to read", function()
+    local grafana = mesh:pods({ namespace = "monitoring" })[1]
+    local r = i("pc listeners " .. grafana.name .. ".monitoring")
+    assert.are.equal(1, r.code)
+    assert.truthy(r.err:find("^Error: failed to execute command on " .. grafana.name:gsub("%-", "%%-")
+      .. "%.monitoring sidecar: .*istio%-injection=enabled"), r.err)
+  end)
+
+  it("describes a pod: its service, DestinationRule subsets and VirtualService routes", function()
+    local p = pod("app=reviews,version=v1")
+    local r = i("x describe pod " .. p.name)
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(table.concat({
+      "Pod: " .. p.name,
+      "   Pod Revision: default",
+      "   Pod Ports: 9080 (reviews), 15090 (istio-proxy)",
+      "--------------------",
+      "Service: reviews",
+      "   Port: http 9080/HTTP targets pod port 9080",
+      'DestinationRule: reviews for "reviews"',
+      "   Matching subsets: v1",
+      "      (Non-matching subsets v2,v3)",
+      "   No Traffic Policy",
+      "VirtualService: reviews",
+      '   Route to host "reviews" subset "v1" with weight 80%',
+      "   1 additional destination(s) that will not reach this pod",
+      "--------------------",
+      "Effective PeerAuthentication:",
+      "   Workload mTLS mode: PERMISSIVE",
+    }, "\n") .. "\n", r.out)
+  end)
+
+  it("describes the header match that reaches reviews-v2", function()
+    local r = i("experimental describe pods " .. pod("app=reviews,version=v2").name)
+    assert.truthy(r.out:find("\nVirtualService: reviews\n   Match:  when headers are end-user=jason\n", 1, true), r.out)
+  end)
+
+  it("shows the ingress gateway that exposes web-frontend", function()
+    local r = i("x des po " .. pod("app=web-frontend").name)
+    local tail = "\n--------------------\nExposed on Ingress Gateway http://" .. mesh.node_ip
+      .. "\nVirtualService: web-frontend\n   1 HTTP route(s)\n"
+    assert.are.equal(tail, r.out:sub(-#tail), r.out)
+  end)
+
+  it("says the pod is not in the mesh and fails, as istioctl does", function()
+    local grafana = mesh:pods({ namespace = "monitoring" })[1]
+    local r = i("x describe pod " .. grafana.name .. ".monitoring")
+    assert.are.equal(1, r.code)
+    assert.truthy(r.out:find("\nWARNING: " .. grafana.name .. " is not part of mesh; no Istio sidecar\n", 1, true))
+    assert.truthy(r.err:find("^Error: failed to execute command on sidecar: "))
+  end)
+
+  it("reports the control plane and the data plane's proxies", function()
+    local proxies = 0
+    for _, p in ipairs(mesh:pods()) do
+      if p.proxy then
+        proxies = proxies + 1
+      end
+    end
+    assert.are.equal(("client version: 1.10.3\ncontrol plane version: 1.10.3\ndata plane version: 1.10.3 (%d proxies)\n")
+      :format(proxies), i("version").out)
+  end)
+
+  it("serves a pod's Envoy admin interface and ControlZ, printing their URLs", function()
+    local r = i("dashboard envoy deployment/customers-v1 --port 0 --browser=false")
+    assert.are.equal(0, r.code, r.err)
+    local server = r.values[2]
+    assert.are.equal(("http://localhost:%d\nskipping opening a browser"):format(server.port), r.out)
+    local fetched = meshlua.fetch(r.values[1] .. "/config_dump?include_eds", { profile = "seed" })
+    assert.are.equal(tostring(mesh:proxy("deployment/customers-v1"):listeners({})), tostring(fetched:listeners({})))
+    server:close()
+    local istiod = mesh:pods({ namespace = "istio-system", selector = "app=istiod" })[1]
+    r = i("d controlz " .. istiod.name .. ".istio-system -p 0")
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal("controlz", r.values[2].kind)
+    r.values[2]:close()
+    r = i("dashboard controlz -l app=istiod -p 0")
+    assert.are.equal(0, r.code, r.err)
+    r.values[2]:close()
+  end)
+end)
