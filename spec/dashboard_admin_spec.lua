@@ -162,6 +162,11 @@ describe("the Envoy admin interface", function()
     local bad_inner = get("/config_dump?resource=static_clusters&mask=nope")
     assert.are.equal(400, bad_inner.status)
     assert.are.equal('FieldMask paths: "nope"\n could not be successfully used.', bad_inner.body)
+    -- masks that cannot be used are refused, never a server error
+    for _, m in ipairs({ "a..b", "cluster.", ("x,"):rep(40) .. "x" }) do
+      assert.are.equal(400, get("/config_dump?mask=" .. m).status, m)
+      assert.are.equal(400, get("/config_dump?resource=static_clusters&mask=" .. m).status, m)
+    end
   end)
 
   it("answers a non-repeated or unknown resource as Envoy does", function()

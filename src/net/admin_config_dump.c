@@ -9,366 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
+#include "admin_dump.h"
 #include "admin_int.h"
 #include "meshlua/arena.h"
 #include "meshlua/xds_json.h"
-
-#define ADMIN_TYPE "type.googleapis.com/envoy.admin.v3."
-
-/* What Envoy's ConfigDump protos declare, for resource= and mask=: a dump's
- * repeated resource fields and their element messages, and each element's
- * fields (the one holding an Any marked with '*'). */
-struct element_type {
-	const char *name;            /* "DynamicCluster" */
-	const char *const fields[8]; /* "*cluster", "version_info" ... */
-};
-
-static const struct element_type static_cluster = {"StaticCluster", {"*cluster", "last_updated"}};
-static const struct element_type dynamic_cluster = {
-    "DynamicCluster", {"version_info", "*cluster", "last_updated", "error_state", "client_status"}};
-static const struct element_type static_listener = {"StaticListener",
-                                                    {"*listener", "last_updated"}};
-static const struct element_type dynamic_listener = {
-    "DynamicListener",
-    {"name", "active_state", "warming_state", "draining_state", "error_state", "client_status"}};
-static const struct element_type static_route = {"StaticRouteConfig",
-                                                 {"*route_config", "last_updated"}};
-static const struct element_type dynamic_route = {
-    "DynamicRouteConfig",
-    {"version_info", "*route_config", "last_updated", "error_state", "client_status"}};
-static const struct element_type inline_scoped = {"InlineScopedRouteConfigs",
-                                                  {"name", "scoped_route_configs", "last_updated"}};
-static const struct element_type dynamic_scoped = {"DynamicScopedRouteConfigs",
-                                                   {"name", "version_info", "scoped_route_configs",
-                                                    "last_updated", "error_state",
-                                                    "client_status"}};
-static const struct element_type static_secret = {"StaticSecret",
-                                                  {"name", "last_updated", "*secret"}};
-static const struct element_type dynamic_secret = {
-    "DynamicSecret",
-    {"name", "version_info", "last_updated", "*secret", "error_state", "client_status"}};
-static const struct element_type static_endpoint = {"StaticEndpointConfig",
-                                                    {"*endpoint_config", "last_updated"}};
-static const struct element_type dynamic_endpoint = {
-    "DynamicEndpointConfig",
-    {"version_info", "*endpoint_config", "last_updated", "error_state", "client_status"}};
-static const struct element_type ecds_filter = {
-    "EcdsFilterConfig",
-    {"version_info", "*ecds_filter", "last_updated", "error_state", "client_status"}};
-
-struct dump_field {
-	const char *name;
-	const struct element_type *element; /* NULL: not a repeated field */
-	int message;                        /* a singular message field (masks go deeper) */
-};
-
-struct dump_type {
-	const char *type; /* "ClustersConfigDump" */
-	int rank;         /* Envoy's order: the sorted config tracker keys */
-	struct dump_field fields[5];
-};
-
-static const struct dump_type dump_types[] = {
-    {"BootstrapConfigDump", 0, {{"bootstrap", NULL, 1}, {"last_updated", NULL, 0}}},
-    {"ClustersConfigDump",
-     1,
-     {{"version_info", NULL, 0},
-      {"static_clusters", &static_cluster, 0},
-      {"dynamic_active_clusters", &dynamic_cluster, 0},
-      {"dynamic_warming_clusters", &dynamic_cluster, 0}}},
-    {"EcdsConfigDump", 2, {{"ecds_filters", &ecds_filter, 0}}},
-    {"EndpointsConfigDump",
-     3,
-     {{"static_endpoint_configs", &static_endpoint, 0},
-      {"dynamic_endpoint_configs", &dynamic_endpoint, 0}}},
-    {"ListenersConfigDump",
-     4,
-     {{"version_info", NULL, 0},
-      {"static_listeners", &static_listener, 0},
-      {"dynamic_listeners", &dynamic_listener, 0}}},
-    {"ScopedRoutesConfigDump",
-     5,
-     {{"inline_scoped_route_configs", &inline_scoped, 0},
-      {"dynamic_scoped_route_configs", &dynamic_scoped, 0}}},
-    {"RoutesConfigDump",
-     6,
-     {{"static_route_configs", &static_route, 0}, {"dynamic_route_configs", &dynamic_route, 0}}},
-    {"SecretsConfigDump",
-     7,
-     {{"static_secrets", &static_secret, 0},
-      {"dynamic_active_secrets", &dynamic_secret, 0},
-      {"dynamic_warming_secrets", &dynamic_secret, 0}}},
-};
-
-#define DUMP_TYPE_COUNT (sizeof dump_types / sizeof dump_types[0])
-
-static const struct dump_type *dump_type_of(const struct node *dump)
-{
-	const char *t = node_text(node_get(dump, "@type"));
-	size_t n = strlen(ADMIN_TYPE);
-	if (!t || strncmp(t, ADMIN_TYPE, n) != 0)
-		return NULL;
-	for (size_t i = 0; i < DUMP_TYPE_COUNT; i++)
-		if (strcmp(t + n, dump_types[i].type) == 0)
-			return &dump_types[i];
-	return NULL;
-}
-
-/* ---- building trees in the request's arena ------------------------------- */
-
-static struct node *new_str(struct arena *ar, const char *s)
-{
-	struct node *n = arena_calloc(ar, 1, sizeof *n);
-	if (!n)
-		return NULL;
-	n->type = NODE_SCALAR;
-	n->tag = NODE_TAG_STR;
-	n->str = arena_strdup(ar, s);
-	n->len = n->str ? strlen(s) : 0;
-	return n->str ? n : NULL;
-}
-
-/* An empty map or list with room for cap entries. */
-static struct node *new_container(struct arena *ar, enum node_type type, size_t cap)
-{
-	struct node *n = arena_calloc(ar, 1, sizeof *n);
-	if (!n)
-		return NULL;
-	n->type = type;
-	if (type == NODE_MAP)
-		n->pairs = arena_calloc(ar, cap ? cap : 1, sizeof *n->pairs);
-	else
-		n->items = arena_calloc(ar, cap ? cap : 1, sizeof *n->items);
-	return (type == NODE_MAP ? (void *)n->pairs : (void *)n->items) ? n : NULL;
-}
-
-/* Adds key: value to map (room was made by new_container). A NULL key or
- * value (out of memory) is skipped: the answer is then incomplete, never
- * unsafe. */
-static void map_add(struct node *map, struct node *key, const struct node *value)
-{
-	if (!key || !value)
-		return;
-	map->pairs[map->len].key = key;
-	map->pairs[map->len].value = (struct node *)value; /* shared, never written */
-	map->len++;
-}
-
-/* ---- name_regex ------------------------------------------------------------ */
-
-/* The name name_regex is matched against in a dump element: its own name,
- * or the name (cluster_name for endpoints) of the Any it holds. */
-static const char *element_name(const struct node *el)
-{
-	const char *name = node_text(node_field(el, "name"));
-	if (name)
-		return name;
-	for (size_t i = 0; el && el->type == NODE_MAP && i < el->len; i++) {
-		const struct node *v = el->pairs[i].value;
-		if (v->type == NODE_MAP && node_get(v, "@type")) {
-			name = node_text(node_field(v, "name"));
-			return name ? name : node_text(node_field(v, "cluster_name"));
-		}
-	}
-	return NULL;
-}
-
-static int name_matches(pcre2_code *re, pcre2_match_data *md, const char *name)
-{
-	if (!re)
-		return 1;
-	return pcre2_match(re, (PCRE2_SPTR)(name ? name : ""), PCRE2_ZERO_TERMINATED, 0, 0, md,
-	                   NULL) >= 0;
-}
-
-/* dump with each repeated resource field reduced to the elements whose
- * name matches re (the dump itself when re is NULL). NULL when out of
- * memory. */
-static const struct node *filter_names(struct arena *ar, const struct node *dump,
-                                       const struct dump_type *dt, pcre2_code *re,
-                                       pcre2_match_data *md)
-{
-	struct node *out;
-	if (!re || !dt)
-		return dump;
-	out = new_container(ar, NODE_MAP, dump->len);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < dump->len; i++) {
-		const struct node *v = dump->pairs[i].value;
-		int repeated = 0;
-		for (size_t f = 0; f < 5 && dt->fields[f].name; f++)
-			if (dt->fields[f].element &&
-			    node_field_name_is(dump->pairs[i].key->str, dt->fields[f].name))
-				repeated = 1;
-		if (repeated && v->type == NODE_SEQ) {
-			struct node *seq = new_container(ar, NODE_SEQ, v->len);
-			if (!seq)
-				return NULL;
-			for (size_t j = 0; j < v->len; j++)
-				if (name_matches(re, md, element_name(v->items[j])))
-					seq->items[seq->len++] = v->items[j];
-			v = seq;
-		}
-		map_add(out, dump->pairs[i].key, v);
-	}
-	return out;
-}
-
-/* ---- masks ------------------------------------------------------------------- */
-
-/* A FieldMask as a tree: each node a field name and its sub-masks. A node
- * with no children keeps the whole field. */
-struct mask {
-	const char *name;
-	size_t count;
-	struct mask *children[32];
-};
-
-static struct mask *mask_child(struct arena *ar, struct mask *m, const char *name, size_t len)
-{
-	struct mask *c;
-	for (size_t i = 0; i < m->count; i++)
-		if (strlen(m->children[i]->name) == len &&
-		    strncmp(m->children[i]->name, name, len) == 0)
-			return m->children[i];
-	if (m->count == 32)
-		return NULL;
-	c = arena_calloc(ar, 1, sizeof *c);
-	if (!c || !(c->name = arena_strndup(ar, name, len)))
-		return NULL;
-	m->children[m->count++] = c;
-	return c;
-}
-
-/* Adds the path "a.b.c" (len bytes) under m. Returns 0 or -1. */
-static int mask_add(struct arena *ar, struct mask *m, const char *path, size_t len)
-{
-	while (len > 0) {
-		const char *dot = memchr(path, '.', len);
-		size_t n = dot ? (size_t)(dot - path) : len;
-		if (n == 0 || !(m = mask_child(ar, m, path, n)))
-			return -1;
-		if (!dot)
-			break;
-		len -= n + 1;
-		path = dot + 1;
-	}
-	return 0;
-}
-
-/* Parses "a.b,c" (FieldMaskUtil::FromString: comma-separated paths). */
-static struct mask *mask_parse(struct arena *ar, const char *text)
-{
-	struct mask *m = arena_calloc(ar, 1, sizeof *m);
-	if (!m)
-		return NULL;
-	m->name = "";
-	while (*text) {
-		const char *comma = strchr(text, ',');
-		size_t n = comma ? (size_t)(comma - text) : strlen(text);
-		if (n > 0 && mask_add(ar, m, text, n) != 0)
-			return NULL;
-		text += n + (comma ? 1 : 0);
-	}
-	return m;
-}
-
-/* Keeps the fields of msg that m names ("@type" always: PackFrom writes it
- * back). NULL when out of memory. */
-static const struct node *mask_trim(struct arena *ar, const struct node *msg, const struct mask *m)
-{
-	struct node *out;
-	if (m->count == 0 || msg->type != NODE_MAP)
-		return msg;
-	out = new_container(ar, NODE_MAP, msg->len);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < msg->len; i++) {
-		const char *key = msg->pairs[i].key->str;
-		const struct node *v = msg->pairs[i].value;
-		if (strcmp(key, "@type") == 0) {
-			map_add(out, msg->pairs[i].key, v);
-			continue;
-		}
-		for (size_t c = 0; c < m->count; c++) {
-			if (!node_field_name_is(key, m->children[c]->name))
-				continue;
-			v = mask_trim(ar, v, m->children[c]);
-			if (!v)
-				return NULL;
-			map_add(out, msg->pairs[i].key, v);
-			break;
-		}
-	}
-	return out;
-}
-
-/* 1 when every top path of m names one of fields (NULL-terminated names,
- * '*' marking the Any field, which masks may enter) and only message
- * fields have sub-paths. singular_messages lists the other message fields. */
-static int mask_valid(const struct mask *m, const char *const *fields, size_t nfields,
-                      const char *const *messages)
-{
-	for (size_t c = 0; c < m->count; c++) {
-		const struct mask *p = m->children[c];
-		int found = 0;
-		for (size_t f = 0; f < nfields && fields[f]; f++) {
-			const char *name = fields[f][0] == '*' ? fields[f] + 1 : fields[f];
-			int message = fields[f][0] == '*';
-			for (size_t k = 0; messages && messages[k]; k++)
-				if (strcmp(messages[k], name) == 0)
-					message = 1;
-			if (strcmp(name, p->name) == 0) {
-				found = 1;
-				if (p->count > 0 && !message)
-					return 0;
-			}
-		}
-		if (!found)
-			return 0;
-	}
-	return 1;
-}
-
-static int dump_mask_valid(const struct mask *m, const struct dump_type *dt)
-{
-	const char *names[6] = {NULL}, *messages[6] = {NULL};
-	size_t n = 0, k = 0;
-	if (!dt)
-		return 0;
-	for (size_t f = 0; f < 5 && dt->fields[f].name; f++) {
-		names[n++] = dt->fields[f].name;
-		if (dt->fields[f].message)
-			messages[k++] = dt->fields[f].name;
-	}
-	return mask_valid(m, names, n, messages);
-}
-
-static int element_mask_valid(const struct mask *m, const struct element_type *et)
-{
-	static const char *const messages[] = {"active_state", "warming_state", "draining_state",
-	                                       "error_state", NULL};
-	return mask_valid(m, et->fields, 8, messages);
-}
-
-/* Envoy's FieldMask DebugString in its 400 answer: `paths: "a.b"\n` per path. */
-static void mask_debug_string(struct strbuf *out, const char *text)
-{
-	while (*text) {
-		const char *comma = strchr(text, ',');
-		size_t n = comma ? (size_t)(comma - text) : strlen(text);
-		if (n > 0) {
-			strbuf_puts(out, "paths: \"");
-			strbuf_append(out, text, n);
-			strbuf_puts(out, "\"\n");
-		}
-		text += n + (comma ? 1 : 0);
-	}
-}
 
 /* ---- endpoints built from the clusters (?include_eds on a dump without them) */
 
@@ -378,12 +22,12 @@ static void mask_debug_string(struct strbuf *out, const char *text)
 static const struct node *endpoints_dump(struct arena *ar, struct xds_snapshot *snap)
 {
 	size_t n = snap->count[XDS_CLUSTER], ns = 0, nd = 0;
-	struct node *dump = new_container(ar, NODE_MAP, 3);
-	struct node *st = new_container(ar, NODE_SEQ, n), *dy = new_container(ar, NODE_SEQ, n);
-	struct node *type = new_str(ar, ADMIN_TYPE "EndpointsConfigDump");
+	struct node *dump = admin_node_new(ar, NODE_MAP, 3);
+	struct node *st = admin_node_new(ar, NODE_SEQ, n), *dy = admin_node_new(ar, NODE_SEQ, n);
+	struct node *type = admin_node_str(ar, ADMIN_TYPE "EndpointsConfigDump");
 	if (!dump || !st || !dy || !type)
 		return NULL;
-	map_add(dump, new_str(ar, "@type"), type);
+	admin_node_put(dump, admin_node_str(ar, "@type"), type);
 	for (size_t i = 0; i < n; i++) {
 		const struct xds_resource *r = &snap->items[XDS_CLUSTER][i];
 		const struct node *cla, *service;
@@ -393,22 +37,24 @@ static const struct node *endpoints_dump(struct arena *ar, struct xds_snapshot *
 		cla = admin_cluster_assignment(snap, r->json);
 		service = node_field(node_field(r->json, "eds_cluster_config"), "service_name");
 		out =
-		    new_container(ar, NODE_MAP, (cla && cla->type == NODE_MAP ? cla->len : 0) + 2);
-		wrap = new_container(ar, NODE_MAP, 1);
+		    admin_node_new(ar, NODE_MAP, (cla && cla->type == NODE_MAP ? cla->len : 0) + 2);
+		wrap = admin_node_new(ar, NODE_MAP, 1);
 		if (!out || !wrap)
 			return NULL;
-		map_add(out, new_str(ar, "@type"),
-		        new_str(ar, "type.googleapis.com/"
-		                    "envoy.config.endpoint.v3.ClusterLoadAssignment"));
-		map_add(out, new_str(ar, "cluster_name"),
-		        new_str(ar, node_text(service) && *node_text(service) ? node_text(service)
-		                                                              : r->name));
+		admin_node_put(out, admin_node_str(ar, "@type"),
+		               admin_node_str(ar,
+		                              "type.googleapis.com/"
+		                              "envoy.config.endpoint.v3.ClusterLoadAssignment"));
+		admin_node_put(out, admin_node_str(ar, "cluster_name"),
+		               admin_node_str(ar, node_text(service) && *node_text(service)
+		                                      ? node_text(service)
+		                                      : r->name));
 		for (size_t j = 0; cla && cla->type == NODE_MAP && j < cla->len; j++) {
 			const char *k = cla->pairs[j].key->str;
 			if (strcmp(k, "@type") != 0 && !node_field_name_is(k, "cluster_name"))
-				map_add(out, cla->pairs[j].key, cla->pairs[j].value);
+				admin_node_put(out, cla->pairs[j].key, cla->pairs[j].value);
 		}
-		map_add(wrap, new_str(ar, "endpoint_config"), out);
+		admin_node_put(wrap, admin_node_str(ar, "endpoint_config"), out);
 		if (r->state == XDS_STATIC)
 			st->items[st->len++] = wrap;
 		else
@@ -417,9 +63,9 @@ static const struct node *endpoints_dump(struct arena *ar, struct xds_snapshot *
 		nd = dy->len;
 	}
 	if (ns)
-		map_add(dump, new_str(ar, "static_endpoint_configs"), st);
+		admin_node_put(dump, admin_node_str(ar, "static_endpoint_configs"), st);
 	if (nd)
-		map_add(dump, new_str(ar, "dynamic_endpoint_configs"), dy);
+		admin_node_put(dump, admin_node_str(ar, "dynamic_endpoint_configs"), dy);
 	return dump;
 }
 
@@ -435,7 +81,7 @@ static void list_add(struct dump_list *l, const struct node *dump)
 {
 	if (dump && l->count < 64) {
 		l->items[l->count] = dump;
-		l->types[l->count] = dump_type_of(dump);
+		l->types[l->count] = admin_dump_type_of(dump);
 		l->count++;
 	}
 }
@@ -453,11 +99,12 @@ static int collect_dumps(struct arena *ar, struct xds_snapshot *snap, int includ
 	} else if (node_get(root, "@type")) {
 		list_add(l, root);
 	} else if (node_field(root, "bootstrap")) {
-		struct node *b = new_container(ar, NODE_MAP, 2);
+		struct node *b = admin_node_new(ar, NODE_MAP, 2);
 		if (!b)
 			return -1;
-		map_add(b, new_str(ar, "@type"), new_str(ar, ADMIN_TYPE "BootstrapConfigDump"));
-		map_add(b, new_str(ar, "bootstrap"), node_field(root, "bootstrap"));
+		admin_node_put(b, admin_node_str(ar, "@type"),
+		               admin_node_str(ar, ADMIN_TYPE "BootstrapConfigDump"));
+		admin_node_put(b, admin_node_str(ar, "bootstrap"), node_field(root, "bootstrap"));
 		list_add(l, b);
 	}
 	for (size_t i = 0; i < l->count; i++)
@@ -532,29 +179,29 @@ static void by_resource(struct arena *ar, struct dump_list *l, const char *resou
 			                   resource, resource);
 			return;
 		}
-		if (mask && !element_mask_valid(mask, field->element)) {
+		if (mask && !admin_mask_fits_element(mask, field->element)) {
 			http_response_text(resp, 400, "FieldMask ");
-			mask_debug_string(&resp->body, mask_text);
+			admin_mask_debug_string(&resp->body, mask_text);
 			strbuf_puts(&resp->body, " could not be successfully used.");
 			return;
 		}
 		seq = node_field(l->items[i], resource);
-		configs = new_container(ar, NODE_SEQ, seq && seq->type == NODE_SEQ ? seq->len : 0);
+		configs = admin_node_new(ar, NODE_SEQ, seq && seq->type == NODE_SEQ ? seq->len : 0);
 		if (!configs)
 			goto oom;
 		for (size_t j = 0; seq && seq->type == NODE_SEQ && j < seq->len; j++) {
 			const struct node *el = seq->items[j];
-			struct node *any = new_container(ar, NODE_MAP, el->len + 1);
+			struct node *any = admin_node_new(ar, NODE_MAP, el->len + 1);
 			char type[256];
 			if (!any)
 				goto oom;
 			snprintf(type, sizeof type, "%s%s.%s", ADMIN_TYPE, dt->type,
 			         field->element->name);
-			map_add(any, new_str(ar, "@type"), new_str(ar, type));
-			if (mask && !(el = mask_trim(ar, el, mask)))
+			admin_node_put(any, admin_node_str(ar, "@type"), admin_node_str(ar, type));
+			if (mask && !(el = admin_mask_trim(ar, el, mask)))
 				goto oom;
 			for (size_t k = 0; el->type == NODE_MAP && k < el->len; k++)
-				map_add(any, el->pairs[k].key, el->pairs[k].value);
+				admin_node_put(any, el->pairs[k].key, el->pairs[k].value);
 			configs->items[configs->len++] = any;
 		}
 		if (write_dump(configs, resp) != 0)
@@ -695,26 +342,26 @@ static void render_config_dump(struct xds_snapshot *snap, const struct http_requ
 		if (!md)
 			goto oom;
 	}
-	if (mask_text && !(mask = mask_parse(&ar, mask_text)))
+	if (mask_text && !(mask = admin_mask_parse(&ar, mask_text)))
 		goto oom;
 	l = arena_calloc(&ar, 1, sizeof *l);
 	if (!l || collect_dumps(&ar, snap, include_eds, l) != 0)
 		goto oom;
 	for (size_t i = 0; i < l->count; i++)
-		if (!(l->items[i] = filter_names(&ar, l->items[i], l->types[i], re, md)))
+		if (!(l->items[i] = admin_dump_filter_names(&ar, l->items[i], l->types[i], re, md)))
 			goto oom;
 	if (resource) {
 		by_resource(&ar, l, resource, mask_text, mask, resp);
 	} else {
-		struct node *configs = new_container(&ar, NODE_SEQ, l->count);
+		struct node *configs = admin_node_new(&ar, NODE_SEQ, l->count);
 		if (!configs)
 			goto oom;
 		for (size_t i = 0; i < l->count; i++) {
 			const struct node *d = l->items[i];
 			/* A mask that does not fit a dump's type leaves that dump out. */
-			if (mask && !dump_mask_valid(mask, l->types[i]))
+			if (mask && !admin_mask_fits_dump(mask, l->types[i]))
 				continue;
-			if (mask && !(d = mask_trim(&ar, d, mask)))
+			if (mask && !(d = admin_mask_trim(&ar, d, mask)))
 				goto oom;
 			configs->items[configs->len++] = (struct node *)d;
 		}
