@@ -57,6 +57,9 @@ struct istio_profile {
 	int match_path_separated_view;       /* MATCH shows PathPrefix:<p> (1.21+) */
 	const char *management_prefix;       /* istio.config paths describeManagement reads:
 	                                        ".../v1alpha3/namespaces/" before 1.24 */
+	int go_sort; /* istioctl's sort.Slice, which decides the order of ties and of the
+	                routes' inconsistent comparison: 0 Go 1.24+ pdqsort, 1 Go 1.19-1.23
+	                pdqsort, 2 Go 1.18 and before quickSort (src/xds/gosort.h) */
 };
 
 /* The profile named name ("seed", "current"), or NULL. */

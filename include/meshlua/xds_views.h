@@ -34,6 +34,7 @@ struct xds_cluster_filter {
 	/* istio.config paths the DESTINATION RULE column reads (the profile's
 	 * management_prefix); NULL means "/apis/networking.istio.io/". */
 	const char *management_prefix;
+	int go_sort; /* the profile's go_sort (enum go_sort_algo) */
 };
 
 /* One row of `proxy-config eds` (an LbEndpoint of a ClusterLoadAssignment). */
@@ -55,6 +56,7 @@ struct xds_eds_filter {
 	long port;
 	const char *cluster;
 	const char *status;
+	int go_sort; /* the profile's go_sort (enum go_sort_algo) */
 };
 
 /* A computed view: rows plus the memory they use. */

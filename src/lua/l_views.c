@@ -322,6 +322,7 @@ static int l_clusters(lua_State *L)
 	f.subset = opt_string(L, 2, "subset");
 	f.direction = opt_string(L, 2, "direction");
 	f.management_prefix = meshlua_check_proxy(L, 1)->profile->management_prefix;
+	f.go_sort = meshlua_check_proxy(L, 1)->profile->go_sort;
 	if (xds_view_clusters(&v, s, &f) != 0) {
 		xds_view_free(&v);
 		return luaL_error(L, "out of memory listing clusters");
@@ -381,6 +382,7 @@ static int l_eds(lua_State *L)
 	f.port = opt_long(L, 2, "port");
 	f.cluster = opt_string(L, 2, "cluster");
 	f.status = opt_string(L, 2, "status");
+	f.go_sort = meshlua_check_proxy(L, 1)->profile->go_sort;
 	v = lua_newuserdatauv(L, sizeof *v, 0);
 	memset(v, 0, sizeof *v);
 	luaL_setmetatable(L, XDS_VIEW);
@@ -476,15 +478,16 @@ static void lua_swap(void *ctx, size_t i, size_t j)
 	lua_rawseti(c->L, c->array, (lua_Integer)j + 1);
 }
 
-/* _xds.gosort(array, less) sorts array in place exactly as Go's sort.Slice
- * would with that less(a, b); returns array. */
+/* _xds.gosort(array, less [, algo]) sorts array in place exactly as Go's
+ * sort.Slice would with that less(a, b) (algo: a profile's go_sort, default
+ * 0 = Go 1.24+); returns array. */
 static int l_gosort(lua_State *L)
 {
 	struct lua_sort c = {L, 1, 2};
 	struct go_sorter s = {lua_less, lua_swap, &c};
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaL_checktype(L, 2, LUA_TFUNCTION);
-	go_sort_slice(&s, (size_t)lua_rawlen(L, 1));
+	go_sort_slice_as(&s, (size_t)lua_rawlen(L, 1), (enum go_sort_algo)luaL_optinteger(L, 3, 0));
 	lua_settop(L, 1);
 	return 1;
 }
@@ -533,6 +536,8 @@ static int l_profile(lua_State *L)
 	lua_pushboolean(L, p->match_path_separated_view);
 	lua_setfield(L, -2, "match_path_separated");
 	set_str(L, "management_prefix", p->management_prefix);
+	lua_pushinteger(L, p->go_sort);
+	lua_setfield(L, -2, "go_sort");
 	return 1;
 }
 

@@ -1,7 +1,9 @@
-/* Go's sort.Slice (src/sort/zsortfunc.go and sort.go, Go 1.22+: pdqsort
- * with xorshift 13/7/17), written again in C from its description so that
- * every comparison and swap happens in the same order. Indices are signed
- * as in Go (the algorithm compares j >= 1 and computes b-1 on empty ranges). */
+/* Go's sort.Slice (src/sort/zsortfunc.go and sort.go), written again in C
+ * from its description so that every comparison and swap happens in the
+ * same order: pdqsort (Go 1.19+; its xorshift constants changed in 1.24)
+ * and the quickSort of Go 1.18 and before (istioctl 1.10 was built with Go
+ * 1.16). Indices are signed as in Go (the algorithm compares j >= 1 and
+ * computes b-1 on empty ranges). */
 #include <stdint.h>
 
 #include "gosort.h"
@@ -147,7 +149,7 @@ static int partial_insertion_sort(const struct go_sorter *s, idx a, idx b)
 	return 0;
 }
 
-static void break_patterns(const struct go_sorter *s, idx a, idx b)
+static void break_patterns(const struct go_sorter *s, idx a, idx b, int old_xorshift)
 {
 	idx length = b - a;
 	if (length >= 8) {
@@ -156,8 +158,8 @@ static void break_patterns(const struct go_sorter *s, idx a, idx b)
 		for (idx i = a + (length / 4) * 2 - 1; i <= a + (length / 4) * 2 + 1; i++) {
 			idx other;
 			random ^= random << 13;
-			random ^= random >> 7;
-			random ^= random << 17;
+			random ^= random >> (old_xorshift ? 17 : 7);
+			random ^= random << (old_xorshift ? 5 : 17);
 			other = (idx)(random & (modulus - 1));
 			if (other >= length)
 				other -= length;
@@ -214,7 +216,7 @@ static void reverse_range(const struct go_sorter *s, idx a, idx b)
 		swap(s, i, j);
 }
 
-static void pdqsort(const struct go_sorter *s, idx a, idx b, int limit)
+static void pdqsort(const struct go_sorter *s, idx a, idx b, int limit, int old_xorshift)
 {
 	const idx max_insertion = 12;
 	int was_balanced = 1, was_partitioned = 1;
@@ -231,7 +233,7 @@ static void pdqsort(const struct go_sorter *s, idx a, idx b, int limit)
 			return;
 		}
 		if (!was_balanced) {
-			break_patterns(s, a, b);
+			break_patterns(s, a, b, old_xorshift);
 			limit--;
 		}
 		pivot = choose_pivot(s, a, b, &hint);
@@ -251,19 +253,131 @@ static void pdqsort(const struct go_sorter *s, idx a, idx b, int limit)
 		was_partitioned = already;
 		if (mid - a < b - mid) {
 			was_balanced = mid - a >= length / 8;
-			pdqsort(s, a, mid, limit);
+			pdqsort(s, a, mid, limit, old_xorshift);
 			a = mid + 1;
 		} else {
 			was_balanced = b - mid >= length / 8;
-			pdqsort(s, mid + 1, b, limit);
+			pdqsort(s, mid + 1, b, limit, old_xorshift);
 			b = mid;
 		}
 	}
 }
 
+/* ---- Go 1.18 and before: quickSort_func ---- */
+
+static void median_of_three(const struct go_sorter *s, idx m1, idx m0, idx m2)
+{
+	if (less(s, m1, m0))
+		swap(s, m1, m0);
+	if (less(s, m2, m1)) {
+		swap(s, m2, m1);
+		if (less(s, m1, m0))
+			swap(s, m1, m0);
+	}
+}
+
+static void do_pivot(const struct go_sorter *s, idx lo, idx hi, idx *midlo, idx *midhi)
+{
+	idx m = (idx)((unsigned long)(lo + hi) >> 1), pivot = lo, a, b, c;
+	int protect;
+	if (hi - lo > 40) {
+		idx step = (hi - lo) / 8;
+		median_of_three(s, lo, lo + step, lo + 2 * step);
+		median_of_three(s, m, m - step, m + step);
+		median_of_three(s, hi - 1, hi - 1 - step, hi - 1 - 2 * step);
+	}
+	median_of_three(s, lo, m, hi - 1);
+	a = lo + 1;
+	c = hi - 1;
+	while (a < c && less(s, a, pivot))
+		a++;
+	b = a;
+	for (;;) {
+		while (b < c && !less(s, pivot, b))
+			b++;
+		while (b < c && less(s, pivot, c - 1))
+			c--;
+		if (b >= c)
+			break;
+		swap(s, b, c - 1);
+		b++;
+		c--;
+	}
+	protect = hi - c < 5;
+	if (!protect && hi - c < (hi - lo) / 4) {
+		int dups = 0;
+		if (!less(s, pivot, hi - 1)) {
+			swap(s, c, hi - 1);
+			c++;
+			dups++;
+		}
+		if (!less(s, b - 1, pivot)) {
+			b--;
+			dups++;
+		}
+		if (!less(s, m, pivot)) {
+			swap(s, m, b - 1);
+			b--;
+			dups++;
+		}
+		protect = dups > 1;
+	}
+	if (protect) {
+		for (;;) {
+			while (a < b && !less(s, b - 1, pivot))
+				b--;
+			while (a < b && less(s, a, pivot))
+				a++;
+			if (a >= b)
+				break;
+			swap(s, a, b - 1);
+			a++;
+			b--;
+		}
+	}
+	swap(s, pivot, b - 1);
+	*midlo = b - 1;
+	*midhi = c;
+}
+
+static void quick_sort(const struct go_sorter *s, idx a, idx b, int max_depth)
+{
+	while (b - a > 12) {
+		idx mlo, mhi;
+		if (max_depth == 0) {
+			heap_sort(s, a, b);
+			return;
+		}
+		max_depth--;
+		do_pivot(s, a, b, &mlo, &mhi);
+		if (mlo - a < b - mhi) {
+			quick_sort(s, a, mlo, max_depth);
+			a = mhi;
+		} else {
+			quick_sort(s, mhi, b, max_depth);
+			b = mlo;
+		}
+	}
+	if (b - a > 1) {
+		/* A shell sort pass with gap 6, then insertion sort. */
+		for (idx i = a + 6; i < b; i++)
+			if (less(s, i, i - 6))
+				swap(s, i, i - 6);
+		insertion_sort(s, a, b);
+	}
+}
+
+void go_sort_slice_as(const struct go_sorter *s, size_t n, enum go_sort_algo algo)
+{
+	if (algo == GO_SORT_QUICK)
+		quick_sort(s, 0, (idx)n, 2 * bits_len(n));
+	else
+		pdqsort(s, 0, (idx)n, bits_len(n), algo == GO_SORT_PDQ_1_19);
+}
+
 void go_sort_slice(const struct go_sorter *s, size_t n)
 {
-	pdqsort(s, 0, (idx)n, bits_len(n));
+	go_sort_slice_as(s, n, GO_SORT_PDQ);
 }
 
 struct pointer_ctx {
@@ -286,10 +400,17 @@ static void pointer_swap(void *ctx, size_t i, size_t j)
 	p->items[j] = t;
 }
 
-void go_sort_pointers(void **items, size_t n,
-                      int (*less_fn)(void *ctx, const void *a, const void *b), void *ctx)
+void go_sort_pointers_as(void **items, size_t n,
+                         int (*less_fn)(void *ctx, const void *a, const void *b), void *ctx,
+                         enum go_sort_algo algo)
 {
 	struct pointer_ctx p = {items, less_fn, ctx};
 	struct go_sorter s = {pointer_less, pointer_swap, &p};
-	go_sort_slice(&s, n);
+	go_sort_slice_as(&s, n, algo);
+}
+
+void go_sort_pointers(void **items, size_t n,
+                      int (*less_fn)(void *ctx, const void *a, const void *b), void *ctx)
+{
+	go_sort_pointers_as(items, n, less_fn, ctx, GO_SORT_PDQ);
 }

@@ -48,6 +48,7 @@ static const struct istio_profile seed = {
     .listener_more_addresses_view = 0,
     .match_path_separated_view = 0,
     .management_prefix = "/apis/networking.istio.io/v1alpha3/namespaces/",
+    .go_sort = 2, /* istioctl 1.10 was built with Go 1.16 */
 };
 
 static const struct istio_profile current = {
@@ -83,6 +84,7 @@ static const struct istio_profile current = {
     .listener_more_addresses_view = 1,
     .match_path_separated_view = 1,
     .management_prefix = "/apis/networking.istio.io/",
+    .go_sort = 0,
 };
 
 static const struct istio_profile *const all[] = {&seed, &current, NULL};

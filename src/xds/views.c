@@ -198,7 +198,7 @@ int xds_view_clusters(struct xds_view *v, const struct xds_snapshot *s,
 		}
 	{
 		struct go_sorter sorter = {cluster_less, cluster_swap, rows};
-		go_sort_slice(&sorter, n);
+		go_sort_slice_as(&sorter, n, f ? (enum go_sort_algo)f->go_sort : GO_SORT_PDQ);
 	}
 	v->rows = rows;
 	v->count = n;
@@ -469,7 +469,7 @@ int xds_view_eds(struct xds_view *v, const struct xds_snapshot *s, const struct 
 		}
 	{
 		struct go_sorter sorter = {cla_less, cla_swap, &cs};
-		go_sort_slice(&sorter, n);
+		go_sort_slice_as(&sorter, n, f ? (enum go_sort_algo)f->go_sort : GO_SORT_PDQ);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct node *groups = node_field(cs.clas[i], "endpoints");

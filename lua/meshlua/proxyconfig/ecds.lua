@@ -47,7 +47,7 @@ function M.view(proxy)
     items[#items + 1] = item
     entries[#entries + 1] = r.entry
   end
-  pc.xds().gosort(items, function(a, b)
+  pc.sort(proxy, items, function(a, b)
     if a.type_url == b.type_url then
       return a.name < b.name
     end

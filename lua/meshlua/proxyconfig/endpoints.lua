@@ -48,8 +48,8 @@ local function verify(opts, address, port, cluster, status)
 end
 
 -- retrieveSortedEndpointClusterSlice: address, then port, then cluster.
-local function sort_rows(rows)
-  pc.xds().gosort(rows, function(a, b)
+local function sort_rows(proxy, rows)
+  pc.sort(proxy, rows, function(a, b)
     if a.address == b.address then
       if a.port == b.port then
         return a.cluster < b.cluster
@@ -66,7 +66,7 @@ end
 
 -- The rows of the /clusters document, and the cluster statuses that have
 -- at least one matching host (what -o json prints).
-local function status_rows(status, opts)
+local function status_rows(proxy, status, opts)
   local rows, clusters = {}, {}
   local raw = status.raw
   for i, cs in ipairs(f(raw, "cluster_statuses") or {}) do
@@ -87,7 +87,7 @@ local function status_rows(status, opts)
       clusters[#clusters + 1] = status:get("cluster_statuses", i)
     end
   end
-  return sort_rows(rows), clusters
+  return sort_rows(proxy, rows), clusters
 end
 
 function M.format(items)
@@ -120,7 +120,7 @@ function M.view(proxy, opts)
   local xds = pc.xds()
   local status = xds.part(proxy, "clusters_status")
   if status then
-    local rows, clusters = status_rows(status, opts)
+    local rows, clusters = status_rows(proxy, status, opts)
     return pc.list(rows, M.presenter, {
       json = function()
         return xds.json_list(clusters, "istioctl") .. "\n"
@@ -140,7 +140,7 @@ function M.view(proxy, opts)
       }
     end
   end
-  return pc.list(pc.items(sort_rows(rows)), M.presenter, {
+  return pc.list(pc.items(sort_rows(proxy, rows)), M.presenter, {
     json = function()
       return view:json() .. "\n"
     end,

@@ -25,6 +25,12 @@ function M.xds()
   return meshlua._xds
 end
 
+--- Sorts array in place as istioctl's Go sort.Slice does for proxy's
+-- profile (ties and inconsistent comparisons land where istioctl's do).
+function M.sort(proxy, array, less)
+  return M.xds().gosort(array, less, M.xds().profile(proxy).go_sort)
+end
+
 --- Builds the view kind of proxy with opts (a table of istioctl's flags).
 function M.view(kind, proxy, opts)
   if opts ~= nil and type(opts) ~= "table" then

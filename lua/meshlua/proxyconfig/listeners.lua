@@ -301,14 +301,14 @@ function M.view(proxy, opts)
           destination = M.describe_destination(f(chain, "filters"), profile.match_path_separated),
         }
       end
-      pc.xds().gosort(cs, function(a, b)
+      pc.sort(proxy, cs, function(a, b)
         return a.destination > b.destination
       end)
       info.chains = cs
       items[#items + 1] = info
     end
   end
-  pc.xds().gosort(items, function(a, b)
+  pc.sort(proxy, items, function(a, b)
     if a.port ~= b.port then
       return a.port < b.port
     end

@@ -94,7 +94,7 @@ local function sorted_routes(proxy)
       return tonumber(s)
     end
   end
-  pc.xds().gosort(dynamic, function(a, b)
+  pc.sort(proxy, dynamic, function(a, b)
     local x, y = atoi(a.name), atoi(b.name)
     return x ~= nil and y ~= nil and x < y
   end)
