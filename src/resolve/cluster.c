@@ -497,6 +497,17 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	if (cl->cla && endpoints_compile(b, cl, cl->cla) < 0)
 		return -1;
 	compute_loads(cl);
+	if (cl->prio_count == 1 && cl->prios[0].healthy_load == 100 && !cl->prios[0].panic &&
+	    cl->prios[0].equal_weights && cl->prios[0].healthy &&
+	    cl->prios[0].healthy <= RS_FAST_EPS &&
+	    (!cl->locality_weighted || cl->prios[0].loc_count <= 1) &&
+	    (cl->lb == LB_ROUND_ROBIN || cl->lb == LB_LEAST_REQUEST || cl->lb == LB_RANDOM) &&
+	    cl->type != CT_ORIGINAL_DST && !cl->blackhole) {
+		cl->fast = 1;
+		cl->fast_n = (uint32_t)cl->prios[0].healthy;
+		for (size_t i = 0; i < cl->fast_n; i++)
+			cl->fast_eps[i] = cl->prios[0].healthy_eps[i];
+	}
 	if ((cl->lb == LB_RING_HASH || cl->lb == LB_MAGLEV) &&
 	    build_hash_tables(b, cl, maglev_size) < 0)
 		return -1;

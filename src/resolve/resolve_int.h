@@ -77,11 +77,16 @@ void rs_match_data_free(struct pcre2_real_match_data_8 *md);
 /* ---- string tables (strtab.c): arena-backed, keys compared exactly;
  * lookups may lowercase on the fly. ---- */
 
+#define RS_INLINE_KEY 36
+
+/* One cache line: a key of up to RS_INLINE_KEY bytes is verified without
+ * leaving it (domains usually are that short). */
 struct rs_strtab_slot {
 	uint64_t hash;
-	const char *key;
-	size_t len;
 	void *value;
+	const char *key;
+	uint32_t len;
+	char inline_key[RS_INLINE_KEY];
 };
 
 struct rs_strtab {
@@ -327,17 +332,18 @@ struct rs_vcluster {
 struct rs_route_config;
 
 struct rs_vhost {
-	int index;
-	const char *name;
-	const struct node *json;
-	const struct rs_route_config *rc;
-	const struct node *domains; /* the list as configured */
+	/* what routing reads first */
 	struct rs_route *routes;
 	size_t route_count;
 	int require_tls; /* 0 NONE, 1 EXTERNAL_ONLY, 2 ALL */
 	int has_matcher; /* a `matcher` instead of routes: not modelled */
-	struct rs_vcluster *vclusters;
 	size_t vcluster_count;
+	const char *name;
+	int index;
+	const struct node *json;
+	const struct rs_route_config *rc;
+	const struct node *domains; /* the list as configured */
+	struct rs_vcluster *vclusters;
 	const struct node *retry_policy;
 	struct rs_mutations req_mut, resp_mut;
 };
@@ -580,17 +586,26 @@ enum rs_lb {
 	LB_CLUSTER_PROVIDED
 };
 
+#define RS_FAST_EPS 3
+
 struct rs_cluster {
-	/* read by every pick: one cache line */
+	/* Read by every pick, in one cache line. fast: a single priority that
+	 * takes all the load, not in panic, equal weights, no locality choice,
+	 * ROUND_ROBIN, LEAST_REQUEST or RANDOM, and at most RS_FAST_EPS healthy
+	 * hosts, listed here: the pick reads nothing else. */
 	enum rs_cluster_type type;
 	enum rs_lb lb;
 	int endpoints_known; /* 0: the snapshot carries no endpoints for it */
 	int blackhole;       /* Istio's BlackHoleCluster: connections are dropped */
-	int locality_weighted;
+	int fast;
+	uint32_t fast_n;
 	uint32_t choice_count;
+	size_t index;
+	const struct rs_endpoint *fast_eps[RS_FAST_EPS];
+	/* the general case */
+	int locality_weighted;
 	struct rs_priority *prios;
 	size_t prio_count;
-	size_t index;
 	const char *name;
 	const struct node *json;
 	const char *type_name;

@@ -61,31 +61,44 @@ uint64_t rs_hash_lower(const char *s, size_t len)
 int rs_strtab_init(struct rs_strtab *t, struct arena *a, size_t n)
 {
 	size_t cap = 8;
+	unsigned char *mem;
 	while (cap < n * 2)
 		cap <<= 1;
-	t->slots = arena_calloc(a, cap, sizeof *t->slots);
-	if (!t->slots)
+	/* slots on cache-line boundaries */
+	mem = arena_calloc(a, cap * sizeof *t->slots + 63, 1);
+	if (!mem)
 		return -1;
+	t->slots = (struct rs_strtab_slot *)(mem + (63 - ((uintptr_t)mem + 63) % 64));
 	t->mask = cap - 1;
 	t->count = 0;
 	return 0;
+}
+
+/* The key of slot s, in the slot when short. */
+static const char *slot_key(const struct rs_strtab_slot *s)
+{
+	return s->len <= RS_INLINE_KEY ? s->inline_key : s->key;
 }
 
 void *rs_strtab_put(struct rs_strtab *t, const char *key, size_t len, void *value)
 {
 	uint64_t h = rs_hash(key, len);
 	size_t i = (size_t)h & t->mask;
+	if (len > UINT32_MAX)
+		return NULL;
 	for (;;) {
 		struct rs_strtab_slot *s = &t->slots[i];
 		if (!s->key) {
 			s->hash = h;
 			s->key = key;
-			s->len = len;
+			s->len = (uint32_t)len;
+			if (len <= RS_INLINE_KEY)
+				memcpy(s->inline_key, key, len);
 			s->value = value;
 			t->count++;
 			return NULL;
 		}
-		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
+		if (s->hash == h && s->len == len && memcmp(slot_key(s), key, len) == 0)
 			return s->value;
 		i = (i + 1) & t->mask;
 	}
@@ -102,7 +115,7 @@ void *rs_strtab_get(const struct rs_strtab *t, const char *key, size_t len)
 		const struct rs_strtab_slot *s = &t->slots[i];
 		if (!s->key)
 			return NULL;
-		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
+		if (s->hash == h && s->len == len && memcmp(slot_key(s), key, len) == 0)
 			return s->value;
 	}
 }
@@ -120,7 +133,7 @@ void *rs_strtab_get_lower(const struct rs_strtab *t, const char *key, size_t len
 			return NULL;
 		/* The stored keys are lowercase: equal bytes first, then case. */
 		if (s->hash == h && s->len == len &&
-		    (memcmp(s->key, key, len) == 0 || rs_ieq(s->key, len, key, len)))
+		    (memcmp(slot_key(s), key, len) == 0 || rs_ieq(slot_key(s), len, key, len)))
 			return s->value;
 	}
 }
