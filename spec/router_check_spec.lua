@@ -76,6 +76,15 @@ describe("meshlua.check_routes on Envoy's router check pairs", function()
     assert.are.equal("100", coverage("DirectResponse", { covall = true }))
   end)
 
+  it("finalizes the headers before asking for the virtual cluster, as router.cc does", function()
+    local rc = { virtual_hosts = { { name = "v", domains = { "*" },
+      routes = { { match = { prefix = "/old" }, route = { cluster = "c", prefix_rewrite = "/new" } } },
+      virtual_clusters = { { name = "new-api", headers = { { name = ":path", string_match = { prefix = "/new" } } } } } } } }
+    local tests = { tests = { { test_name = "rewritten", input = { authority = "a", path = "/old/x", method = "GET" },
+      validate = { virtual_cluster_name = "new-api", path_rewrite = "/new/x" } } } }
+    assert.is_true(meshlua.check_routes(rc, tests).passed)
+  end)
+
   it("fails under the required coverage as route_tests.sh expects", function()
     local ok = meshlua.check_routes(DIR .. "Redirect.yaml", DIR .. "Redirect.golden.proto.json",
       { details = true, fail_under = 1.0 })

@@ -312,6 +312,13 @@ int resolve_finalize(const struct resolve_result *res, const struct resolve_requ
                      const struct resolve_header *response_seed, size_t n, struct arena *a,
                      struct resolve_final *out);
 
+/* The virtual cluster of res's virtual host that the headers in list match
+ * (the first whose header matchers all match; "other" when none does), or
+ * NULL when the virtual host has no virtual clusters or res has none. The
+ * router check tool asks with the finalized request headers. */
+const char *resolve_virtual_cluster(const struct resolve_result *res,
+                                    const struct resolve_header_list *list);
+
 /* The header named name in list (case-insensitive): all its values joined
  * with ",", in arena a; NULL when absent. */
 const char *resolve_header_list_get(const struct resolve_header_list *list, const char *name,

@@ -191,8 +191,9 @@ local function run_test(routes, test, index, cov)
 
   check("cluster_name", route_entry and trace.cluster and trace.cluster.name or "", "cluster_name",
     route_entry, "cluster")
-  check("virtual_cluster_name", route_entry and trace.virtual_cluster or "", "virtual_cluster_name",
-    route_entry, "virtual_cluster")
+  -- The tool asks for the virtual cluster after finalizing the headers.
+  check("virtual_cluster_name", route_entry and trace.final_virtual_cluster or "",
+    "virtual_cluster_name", route_entry, "virtual_cluster")
   check("virtual_host_name", route_entry and trace.virtual_host.name or "", "virtual_host_name",
     route_entry, "virtual_host")
   check("path_rewrite", route_entry and (trace.path or "") or "", "path_rewrite", route_entry,

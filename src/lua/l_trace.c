@@ -500,6 +500,15 @@ static int build_field(lua_State *L, struct l_trace *t, const char *key)
 			lua_pushlstring(L, t->final.body, t->final.body_len);
 		else
 			lua_pushnil(L);
+	} else if (strcmp(key, "final_virtual_cluster") == 0) {
+		/* the virtual cluster the finalized request headers fall in */
+		const char *vc;
+		finalize(L, t);
+		vc = resolve_virtual_cluster(r, &t->final.request);
+		if (vc)
+			lua_pushstring(L, vc);
+		else
+			lua_pushnil(L);
 	} else if (strcmp(key, "request_headers") == 0) {
 		finalize(L, t);
 		push_headers(L, &t->final.request);

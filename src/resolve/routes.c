@@ -170,7 +170,7 @@ int resolve_header_matcher_eval(const struct node *matcher, const struct resolve
 	for (size_t i = 0; i < list->count && h.count < RS_MAX_VIEW_HEADERS; i++) {
 		h.name[h.count] = list->items[i].name;
 		h.value[h.count] = list->items[i].value;
-		h.len[h.count] = strlen(list->items[i].value);
+		h.len[h.count] = SIZE_MAX;
 		h.count++;
 	}
 	ok = rs_header_matcher_eval(&m, &h, &s, NULL, NULL, NULL);
@@ -181,4 +181,36 @@ done:
 	rs_regex_free_all(regexes);
 	arena_free(&a);
 	return ok;
+}
+
+const char *resolve_virtual_cluster(const struct resolve_result *res,
+                                    const struct resolve_header_list *list)
+{
+	const struct rs_vhost *vh = res->priv_vhost;
+	struct rs_hview h;
+	struct rs_scratch s = {NULL, NULL, 0};
+	const char *found = NULL;
+	if (!vh || !vh->vcluster_count)
+		return NULL;
+	if (!(s.md = rs_match_data_new()))
+		return NULL;
+	h.count = 0;
+	for (size_t i = 0; i < list->count && h.count < RS_MAX_VIEW_HEADERS; i++) {
+		h.name[h.count] = list->items[i].name;
+		h.value[h.count] = list->items[i].value;
+		h.len[h.count] = SIZE_MAX;
+		h.count++;
+	}
+	for (size_t i = 0; i < vh->vcluster_count && !found; i++) {
+		const struct rs_vcluster *vc = &vh->vclusters[i];
+		size_t k = 0;
+		while (k < vc->header_count &&
+		       rs_header_matcher_eval(&vc->headers[k], &h, &s, NULL, NULL, NULL))
+			k++;
+		if (k == vc->header_count)
+			found = vc->name;
+	}
+	rs_match_data_free(s.md);
+	free(s.buf);
+	return found ? found : "other";
 }
