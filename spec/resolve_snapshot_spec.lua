@@ -312,6 +312,25 @@ describe("clusters and endpoints", function()
     assert.are.equal("blackhole", hole:resolve("tcp://10.0.0.1:9").outcome)
   end)
 
+  it("splits a tcp_proxy's weighted clusters by random_value", function()
+    local tcp = D.tcp("unused")
+    tcp.typed_config.cluster = nil
+    tcp.typed_config.weighted_clusters = { clusters = { { name = "a", weight = 1 }, { name = "b", weight = 3 } } }
+    local proxy = D.load({ listeners = { D.listener("db", "10.0.0.9", 5432, { { filters = { tcp } } }) },
+      clusters = { D.cluster("a"), D.cluster("b") },
+      endpoints = { D.cla("a", { { endpoints = { "10.5.0.1:5432" } } }), D.cla("b", { { endpoints = { "10.6.0.1:5432" } } }) } })
+    local function pick(v) return proxy:resolve({ url = "tcp://10.0.0.9:5432", random_value = v }) end
+    assert.are.equal("a", pick(0).cluster.name)
+    assert.are.equal("b", pick(1).cluster.name)
+    assert.are.equal("b", pick(3).cluster.name)
+    assert.are.equal("a", pick(4).cluster.name)
+    local t = pick(2)
+    assert.is_nil(t.status)
+    assert.are.equal("10.6.0.1", t.endpoint.address)
+    assert.are.same({ { name = "a", weight = 1, percent = 25.0 }, { name = "b", weight = 3, percent = 75.0 } },
+      t.weighted.clusters)
+  end)
+
   it("forwards without an endpoint when the dump has no endpoint data", function()
     local proxy = proxy_for({ D.cluster("c") }, nil)
     local t = proxy:resolve("http://10.0.0.1/")
