@@ -83,4 +83,31 @@ describe("the dashboards in headless Chromium", function()
       return browser:text(browser:find("#scope-model .current")) == "error"
     end))
   end)
+
+  it("shows the simulated mesh on ControlZ's mesh page, updated after a change", function()
+    local mesh = meshlua.mesh { profile = "seed" }
+    mesh:label("namespace", "default", { ["istio-injection"] = "enabled" })
+    mesh:apply("examples/bigbang-cluster.yaml")
+    mesh:apply("examples/envoy-demo-apps.yaml")
+    local mcz <close> = mesh:serve_controlz { port = 0, instance = "istiod-65878485df-72w4s.istio-system" }
+    browser:open(mcz.url .. "/")
+    browser:click(browser:find("nav a[href='/meshz/']"))
+    assert.truthy(webdriver.wait(function() return browser:url():find("/meshz/$") end))
+    local version = tonumber(browser:text(browser:find("#mesh-version")))
+    assert.are.equal(mesh.version, version)
+    local proxies = browser:text(browser:find("#proxies"))
+    assert.truthy(proxies:find("customers%-v1%-%w+%-%w+%.default"))
+    local objects = browser:text(browser:find("#objects"))
+    assert.truthy(objects:find("Deployment default customers-v1", 1, true))
+    browser:screenshot(shots .. "/controlz-mesh.png")
+    mesh:scale("deployment/customers-v1", 2)
+    browser:open(mcz.url .. "/meshz/")
+    assert.is_true(tonumber(browser:text(browser:find("#mesh-version"))) > version)
+    -- the mesh's sidecars (the admin server of the first test lists its own too)
+    local n = 0
+    for line in browser:text(browser:find("#proxies")):gmatch("[^\n]+") do
+      if line:find("^customers%-v1%-%S+ sidecar ") then n = n + 1 end
+    end
+    assert.are.equal(2, n)
+  end)
 end)

@@ -155,13 +155,29 @@ describe("ControlZ", function()
     assert.are.equal(8, cjson.decode(get("/meshj/").body).version)
   end)
 
-  it("lists the proxies served by admin servers on the mesh page", function()
-    local p = meshlua.load("../shared/fixtures/istioctl/compare/configdump.json", { name = "sleep-1.default" })
-    local admin <close> = meshlua.serve_admin(p, { port = 0 })
-    server:refresh()
-    local names = {}
-    for _, px in ipairs(cjson.decode(get("/meshj/").body).proxies) do names[px.name] = px.kind end
-    assert.are.equal("dump (served)", names["sleep-1.default"])
+  it("shows the pushes an admin server counted for a mesh proxy", function()
+    local mesh = meshlua.mesh { profile = "seed" }
+    mesh:label("namespace", "default", { ["istio-injection"] = "enabled" })
+    mesh:apply("examples/bigbang-cluster.yaml")
+    mesh:apply("examples/envoy-demo-apps.yaml")
+    local web = mesh:proxy("deployment/web-frontend")
+    local admin <close> = mesh:serve_admin(web, { port = 0 })
+    local cz <close> = mesh:serve_controlz { port = 0 }
+    mesh:scale("deployment/customers-v1", 3) -- web-frontend's endpoints change: a push
+    local row
+    for _, px in ipairs(cjson.decode(http.request(cz.url .. "/meshj/").body).proxies) do
+      if px.name == web.name then row = px end
+    end
+    assert.are.equal(1, admin.pushes)
+    assert.are.equal(1, row.pushes)
+    assert.are.equal(mesh.version, row.config_version)
+    -- a loaded dump served elsewhere is not part of the mesh
+    local dump = meshlua.load("../shared/fixtures/istioctl/compare/configdump.json", { name = "sleep-1.default" })
+    local other <close> = meshlua.serve_admin(dump, { port = 0 })
+    cz:refresh()
+    for _, px in ipairs(cjson.decode(http.request(cz.url .. "/meshj/").body).proxies) do
+      assert.are_not.equal("sleep-1.default", px.name)
+    end
   end)
 
   it("summarizes a simulated mesh's objects", function()

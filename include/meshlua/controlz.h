@@ -47,6 +47,12 @@ struct controlz_mesh *controlz_mesh_new(uint64_t version);
 int controlz_mesh_add_proxy(struct controlz_mesh *m, const char *name, const char *kind,
                             uint64_t config_version, uint64_t pushes);
 
+/* Sets the config version and push count of the proxy called name (an
+ * admin server counted the pushes). Returns 0, or -1 when m lists no such
+ * proxy. Only before publishing m. */
+int controlz_mesh_set_pushes(struct controlz_mesh *m, const char *name, uint64_t config_version,
+                             uint64_t pushes);
+
 /* Adds an object of the store ("Deployment", "default", "customers-v1", its
  * resource version). Returns 0 or -1. */
 int controlz_mesh_add_object(struct controlz_mesh *m, const char *kind, const char *namespace_,

@@ -16,8 +16,8 @@ local KINDS = {
 -- { version = mesh.version, objects = { {kind, namespace, name,
 -- resource_version} ... }, proxies = { {name, kind, config_version,
 -- pushes} ... } } with one proxy per pod that runs an Envoy (its config
--- version is the mesh version it would be pushed; pushes are counted by the
--- admin servers that serve it, which the C side adds).
+-- version is the mesh version it would be pushed; for a proxy an admin
+-- server serves, the C side sets the pushes that server counted).
 function M.mesh_summary(mesh)
   local summary = { version = mesh.version, objects = {}, proxies = {} }
   for _, kind in ipairs(KINDS) do

@@ -75,7 +75,7 @@ static int source_summary(lua_State *L)
 	return 1;
 }
 
-/* The proxies of the running admin servers, for the mesh page. */
+/* The push counts of the mesh's proxies that admin servers serve. */
 static void add_served_proxies(lua_State *L, struct controlz_mesh *m)
 {
 	lua_getfield(L, LUA_REGISTRYINDEX, SERVERS_KEY);
@@ -88,10 +88,10 @@ static void add_served_proxies(lua_State *L, struct controlz_mesh *m)
 			struct l_proxy *p;
 			lua_getiuservalue(L, -1, UV_SOURCE);
 			p = luaL_testudata(L, -1, MESHLUA_PROXY);
-			if (p && p->name)
-				controlz_mesh_add_proxy(
-				    m, p->name, p->refresh ? "sidecar (served)" : "dump (served)",
-				    snap->version, s->pushes);
+			/* Synthesized proxies of the mesh: the pushes their admin
+			 * server counted (loaded dumps are not the mesh's). */
+			if (p && p->name && p->refresh)
+				controlz_mesh_set_pushes(m, p->name, snap->version, s->pushes);
 			lua_pop(L, 1);
 			xds_snapshot_unref(snap);
 		}

@@ -216,6 +216,18 @@ int controlz_mesh_add_proxy(struct controlz_mesh *m, const char *name, const cha
 	return 0;
 }
 
+int controlz_mesh_set_pushes(struct controlz_mesh *m, const char *name, uint64_t config_version,
+                             uint64_t pushes)
+{
+	for (size_t i = 0; i < m->proxy_count; i++)
+		if (strcmp(m->proxies[i].name, name) == 0) {
+			m->proxies[i].config_version = config_version;
+			m->proxies[i].pushes = pushes;
+			return 0;
+		}
+	return -1;
+}
+
 int controlz_mesh_add_object(struct controlz_mesh *m, const char *kind, const char *namespace_,
                              const char *name, uint64_t resource_version)
 {
