@@ -280,6 +280,37 @@ describe("route matching", function()
   end)
 end)
 
+describe("configurations Envoy rejects", function()
+  local function vh(route) return { virtual_hosts = { { name = "a", domains = { "*" }, routes = { route } } } } end
+  local cases = {
+    { { virtual_hosts = "x" }, "route configuration (unnamed): virtual_hosts must be a list, got string" },
+    { vh({ match = {}, route = { cluster = "c" } }), "a route match needs one of prefix, path" },
+    { vh({ match = { prefix = "/" } }), "a route needs one of route, redirect or direct_response" },
+    { { virtual_hosts = { { name = "a", domains = {} } } }, 'virtual host "a" needs at least one domain' },
+    { vh({ match = { prefix = "/", headers = { {} } }, route = { cluster = "c" } }), "a header matcher needs a name" },
+    { vh({ match = { prefix = "/" }, route = { weighted_clusters = { clusters = { { name = "x", weight = -1 } } } } }),
+      'weight must be a non-negative integer, got "-1"' },
+    { vh({ match = { prefix = "/" }, route = { weighted_clusters = { clusters = { { name = "x", weight = 0 } } } } }),
+      "the weights of weighted_clusters add up to 0" },
+    { vh({ match = { prefix = "/" }, direct_response = { status = 99 } }), "direct_response status must be from 200 to 599, got 99" },
+    { vh({ match = { prefix = "/" }, redirect = { response_code = "NOPE" } }), 'unknown redirect response_code "NOPE"' },
+    { vh({ match = { prefix = "/" }, route = { cluster = "c", prefix_rewrite = "/a",
+           regex_rewrite = { pattern = { regex = "a" }, substitution = "b" } } }),
+      "Specify only one of prefix_rewrite, regex_rewrite or path_rewrite_policy" },
+    { vh({ match = { path_separated_prefix = "/a/" }, route = { cluster = "c" } }), "must not be empty, end in / or hold ? or #" },
+    { { max_direct_response_body_size_bytes = 2, virtual_hosts = { { name = "a", domains = { "*" },
+        routes = { { match = { prefix = "/" }, direct_response = { status = 200, body = { inline_string = "long" } } } } } } },
+      "response body size is 4 bytes; maximum is 2" },
+  }
+  for _, c in ipairs(cases) do
+    it("refuses: " .. c[2], function()
+      local ok, err = pcall(meshlua.routes, c[1])
+      assert.is_false(ok)
+      assert.matches(c[2], err, 1, true)
+    end)
+  end
+end)
+
 describe("actions", function()
   it("forwards to the cluster named in a request header, or answers 503 NC without it", function()
     local rt = one_vhost({ { match = { prefix = "/" }, route = { cluster_header = "x-cluster" } } })

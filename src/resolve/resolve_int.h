@@ -355,6 +355,7 @@ struct rs_wild {
 
 struct rs_route_config {
 	const char *name;
+	const char *label; /* "route configuration \"80\"" for messages */
 	const struct node *json;
 	struct rs_vhost *vhosts;
 	size_t vhost_count;

@@ -452,6 +452,12 @@ static int route_compile(struct rs_build *b, const struct node *n, struct rs_rou
 
 /* ---- virtual hosts and the domain index ---- */
 
+/* How errors name a route configuration (set when its compilation starts). */
+static const char *rc_label(const struct rs_route_config *rc)
+{
+	return rc->label;
+}
+
 static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_route_config *rc,
                          struct rs_vhost *vh, uint64_t max_body)
 {
@@ -461,10 +467,10 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 	vh->json = n;
 	vh->rc = rc;
 	vh->name = rs_text(n, "name");
-	rs_where(b, "route configuration \"%s\"", rc->name);
+	rs_where(b, "%s", rc_label(rc));
 	if (!vh->name)
 		return rs_fail(b, n, "a virtual host needs a name");
-	rs_where(b, "route configuration \"%s\", virtual host \"%s\"", rc->name, vh->name);
+	rs_where(b, "%s, virtual host \"%s\"", rc_label(rc), vh->name);
 	vh->domains = node_field(n, "domains");
 	if (!vh->domains || vh->domains->type != NODE_SEQ || !vh->domains->len)
 		return rs_fail(b, n, "virtual host \"%s\" needs at least one domain", vh->name);
@@ -485,8 +491,8 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 			return rs_fail(b, routes, "out of memory");
 		for (size_t i = 0; i < routes->len; i++) {
 			struct rs_route *r = &vh->routes[i];
-			rs_where(b, "route configuration \"%s\", virtual host \"%s\", route %zu",
-			         rc->name, vh->name, i + 1);
+			rs_where(b, "%s, virtual host \"%s\", route %zu", rc_label(rc), vh->name,
+			         i + 1);
 			r->index = (int)i;
 			r->vhost = vh;
 			if (route_compile(b, routes->items[i], r, max_body) < 0)
@@ -497,7 +503,7 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 		}
 		vh->route_count = routes->len;
 	}
-	rs_where(b, "route configuration \"%s\", virtual host \"%s\"", rc->name, vh->name);
+	rs_where(b, "%s, virtual host \"%s\"", rc_label(rc), vh->name);
 	if (vcs && vcs->type == NODE_SEQ && vcs->len) {
 		if (!(vh->vclusters = arena_calloc(b->arena, vcs->len, sizeof *vh->vclusters)))
 			return rs_fail(b, vcs, "out of memory");
@@ -645,7 +651,16 @@ int rs_route_config_compile(struct rs_build *b, const struct node *n, struct rs_
 		               node_type_name(n));
 	rc->json = n;
 	rc->name = rs_text(n, "name") ? rs_text(n, "name") : "";
-	rs_where(b, "route configuration \"%s\"", rc->name);
+	if (*rc->name) {
+		char *label = arena_alloc(b->arena, strlen(rc->name) + 24);
+		if (!label)
+			return rs_fail(b, n, "out of memory");
+		sprintf(label, "route configuration \"%s\"", rc->name);
+		rc->label = label;
+	} else {
+		rc->label = "route configuration (unnamed)";
+	}
+	rs_where(b, "%s", rc_label(rc));
 	rc->ignore_port = rs_bool(n, "ignore_port_in_host_matching", 0);
 	rc->most_specific_wins = rs_bool(n, "most_specific_header_mutations_wins", 0);
 	rc->ignore_path_params = rs_bool(n, "ignore_path_parameters_in_path_matching", 0);
@@ -668,7 +683,7 @@ int rs_route_config_compile(struct rs_build *b, const struct node *n, struct rs_
 		}
 		rc->vhost_count = vhosts->len;
 	}
-	rs_where(b, "route configuration \"%s\"", rc->name);
+	rs_where(b, "%s", rc_label(rc));
 	if (index_domains(b, rc) < 0)
 		return -1;
 	b->where[0] = '\0';

@@ -72,9 +72,12 @@ int rs_uint(struct rs_build *b, const struct node *msg, const char *field, uint6
 		*out = dflt;
 		return 0;
 	}
-	if (n->type != NODE_SCALAR || n->str[0] == '-' || n->str[0] == '\0')
+	if (n->type != NODE_SCALAR)
 		return rs_fail(b, n, "%s must be a non-negative integer, got %s", field,
 		               node_type_name(n));
+	if (n->str[0] == '-' || n->str[0] == '\0')
+		return rs_fail(b, n, "%s must be a non-negative integer, got \"%s\"", field,
+		               n->str);
 	errno = 0;
 	v = strtoull(n->str, &end, 10);
 	if (errno || *end || v > max)
