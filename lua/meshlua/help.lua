@@ -13,6 +13,7 @@ This is a Lua 5.4 REPL with the meshlua library loaded.
   istioctl <args>          an istioctl command line, as typed in a shell
   meshlua.version          the global `meshlua` holds the library
   help("walkthrough")      replay the Envoy demo's commands here
+  help("resolve")          follow a request through a proxy, step by step
   help("commands")         the kubectl and istioctl commands meshlua knows
   help("keys")             the keys of the REPL
   help("modules")          the bundled Lua modules
@@ -48,6 +49,21 @@ then type the walkthrough's commands, for example:
   istioctl proxy-config listeners deployment/web-frontend
   istioctl proxy-config route deployment/web-frontend --name 80 -o json
 Or run it all, with checks:  meshlua examples/envoy-demo.lua [--pause] [--step N] [--list]
+]]
+
+topics.resolve = [[
+Where does a request go, and why (Envoy's own rules, step by step):
+  p = mesh:proxy("deployment/web-frontend")        -- or meshlua.load("dump.json")
+  t = p:resolve("http://customers.default.svc.cluster.local/")
+  t                     the walkthrough: listener, filter chain, route, cluster, endpoint
+  t.outcome             forwarded, 404 NR, 503 NC, 503 UH, redirect, direct_response ...
+  t.cluster.name  t.endpoint.address  t.route.match  t.steps
+  p:resolve{url = "http://reviews:9080/", headers = {["end-user"] = "jason"}}
+  p:resolve{url = "http://httpbin:8000/", address = "10.96.5.5"}   -- a dump has no DNS
+Route configurations alone, and Envoy's router check tool:
+  meshlua.routes("routes.yaml"):route{authority = "a.test", path = "/api"}
+  meshlua.check_routes("routes.yaml", "tests.json", {details = true})
+  meshlua examples/router-check.lua -c routes.yaml -t tests.json --details
 ]]
 
 topics.keys = [[
