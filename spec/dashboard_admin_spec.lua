@@ -384,6 +384,9 @@ describe("the Envoy admin interface", function()
     end
     assert.are.equal(1, hosts())
     assert.are.equal(0, s.pushes)
+    -- a workload reference works too, through mesh:proxy
+    local by_ref <close> = mesh:serve_admin("deployment/customers-v1", { port = 0 })
+    assert.are.equal(customers.name, by_ref.proxy.name)
     mesh:scale("deployment/customers-v1", 2) -- an xDS push: the next request sees it
     assert.are.equal(1, s.pushes)
     assert.are.equal(2, hosts())
