@@ -45,6 +45,9 @@ describe("istioctl proxy-config --file (istio's goldens)", function()
       "writer-configdump/endpoint/portfilter_output.yaml" },
     { "pc bootstrap -f " .. FIX .. "writer-configdump/configdump.json", "writer-configdump/bootstrapdump.json" },
     { "pc b -f " .. FIX .. "writer-configdump/configdump.json -o short", "writer-configdump/versionsummary.txt" },
+    -- The certificates' validity is judged against today (the CA runs to 2033).
+    { "pc secret -f " .. FIX .. "writer-configdump/secret/istio/config_dump.json", "writer-configdump/secret/istio/output" },
+    { "pc s -f " .. FIX .. "writer-configdump/secret/spire/config_dump.json", "writer-configdump/secret/spire/output" },
   }
   for _, g in ipairs(goldens) do
     it(("prints %s byte for byte for `istioctl %s`"):format(g[2], g[1]:gsub(FIX, "")), function()

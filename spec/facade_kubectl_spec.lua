@@ -387,3 +387,23 @@ print(ok, tostring(err), err.code)
     assert.are.equal("kubectl: unexpected EOF while looking for matching `\"'\n", r.err)
   end)
 end)
+
+describe("kubectl lines in the REPL", function()
+  it("print exactly what kubectl prints, errors included, and nothing twice", function()
+    local r = process.meshlua({}, { stdin = table.concat({
+      "kubectl label namespace default istio-injection=enabled",
+      "kubectl get deploy nope",
+      "kubectl get ns default",
+      "print('after')",
+    }, "\n") .. "\n" })
+    assert.are.equal("namespace/default labeled\n"
+      .. "NAME      STATUS   AGE\ndefault   Active   0s\n"
+      .. "after\n", r.stdout)
+    assert.are.equal('Error from server (NotFound): deployments.apps "nope" not found\n', r.stderr)
+  end)
+
+  it("stay Lua when written as a call, returning the objects", function()
+    local r = process.meshlua({}, { stdin = 'x = kubectl "get ns default"\nprint(#x, x[1].name)\n' })
+    assert.are.equal("NAME      STATUS   AGE\ndefault   Active   0s\n1\tdefault\n", r.stdout)
+  end)
+end)

@@ -21,65 +21,76 @@ local M = {}
 function M.split(line)
   local words, word, in_word = {}, {}, false
   local i, n = 1, #line
-  local function finish()
-    if in_word then
-      words[#words + 1] = table.concat(word)
-      word, in_word = {}, false
-    end
-  end
   while i <= n do
-    local c = line:sub(i, i)
-    if c == " " or c == "\t" or c == "\n" or c == "\r" then
-      finish()
-      i = i + 1
-    elseif c == "#" and not in_word then
-      break
-    elseif c == "\\" then
-      local nxt = line:sub(i + 1, i + 1)
-      if nxt == "\n" then
-        i = i + 2
-      else
-        word[#word + 1] = nxt
-        in_word = true
-        i = i + 2
-      end
-    elseif c == "'" then
-      local close = line:find("'", i + 1, true)
-      if not close then
-        return nil, "unexpected EOF while looking for matching `''"
-      end
-      word[#word + 1] = line:sub(i + 1, close - 1)
+    -- A run of ordinary characters is taken at once.
+    local s, e = line:find("^[^ \t\n\r\\'\"#]+", i)
+    if s then
+      word[#word + 1] = line:sub(s, e)
       in_word = true
-      i = close + 1
-    elseif c == '"' then
-      in_word = true
-      i = i + 1
-      while true do
-        if i > n then
-          return nil, "unexpected EOF while looking for matching `\"'"
-        end
-        local d = line:sub(i, i)
-        if d == '"' then
-          i = i + 1
-          break
-        elseif d == "\\" and line:sub(i + 1, i + 1):find('^[\\"$`\n]') then
-          local e = line:sub(i + 1, i + 1)
-          if e ~= "\n" then
-            word[#word + 1] = e
-          end
-          i = i + 2
-        else
-          word[#word + 1] = d
-          i = i + 1
-        end
-      end
+      i = e + 1
     else
-      word[#word + 1] = c
-      in_word = true
-      i = i + 1
+      local c = line:sub(i, i)
+      if c == " " or c == "\t" or c == "\n" or c == "\r" then
+        if in_word then
+          words[#words + 1] = table.concat(word)
+          word, in_word = {}, false
+        end
+        i = i + 1
+      elseif c == "#" then
+        if not in_word then
+          break
+        end
+        word[#word + 1] = c
+        i = i + 1
+      elseif c == "\\" then
+        local nxt = line:sub(i + 1, i + 1)
+        if nxt ~= "\n" then
+          word[#word + 1] = nxt
+          in_word = true
+        end
+        i = i + 2
+      elseif c == "'" then
+        local close = line:find("'", i + 1, true)
+        if not close then
+          return nil, "unexpected EOF while looking for matching `''"
+        end
+        word[#word + 1] = line:sub(i + 1, close - 1)
+        in_word = true
+        i = close + 1
+      else -- a double quote
+        in_word = true
+        i = i + 1
+        while true do
+          local ds, de = line:find('^[^"\\]+', i)
+          if ds then
+            word[#word + 1] = line:sub(ds, de)
+            i = de + 1
+          end
+          local d = line:sub(i, i)
+          if d == "" then
+            return nil, "unexpected EOF while looking for matching `\"'"
+          elseif d == '"' then
+            i = i + 1
+            break
+          else -- a backslash: escapes only \ " $ ` and a newline here
+            local esc = line:sub(i + 1, i + 1)
+            if esc:find('^[\\"$`]') then
+              word[#word + 1] = esc
+              i = i + 2
+            elseif esc == "\n" then
+              i = i + 2
+            else
+              word[#word + 1] = "\\"
+              i = i + 1
+            end
+          end
+        end
+      end
     end
   end
-  finish()
+  if in_word then
+    words[#words + 1] = table.concat(word)
+  end
   return words
 end
 
