@@ -59,6 +59,30 @@ describe("meshlua.load", function()
     assert.matches("^" .. path:gsub("%p", "%%%0") .. ":1:%d+: invalid JSON at byte %d+: ", err)
   end)
 
+  it("prints every view of a dump whose resources do not follow the protos", function()
+    local p = meshlua.load([[{"configs": [
+      {"@type": "x.BootstrapConfigDump", "bootstrap": {"node": {"metadata": 3,
+        "user_agent_build_version": {"version": {"major_number": "x"}, "metadata": {"build.label": 5}}}}},
+      {"@type": "x.ClustersConfigDump", "dynamic_active_clusters": [
+        {"cluster": {"name": "a|b|c|d", "metadata": 5, "type": "EDS"}}, {"cluster": {"name": "x"}}]},
+      {"@type": "x.EndpointsConfigDump", "dynamic_endpoint_configs": [{"endpoint_config":
+        {"cluster_name": "c", "endpoints": [{"lb_endpoints": [{"endpoint": 4}, 3]}, 7]}}]},
+      {"@type": "x.SecretsConfigDump", "dynamic_active_secrets": [{"name": "s", "secret":
+        {"tls_certificate": {"certificate_chain": {"inline_bytes": "!!!"}}}}]},
+      {"@type": "x.EcdsConfigDump", "ecds_filters": [{"ecds_filter": {"name": 5, "typed_config": 3}}]}
+    ]}]])
+    for _, view in ipairs({ "listeners", "routes", "clusters", "endpoints", "eds", "secrets", "ecds",
+      "bootstrap", "all" }) do
+      local list = p[view](p)
+      assert.is_string(tostring(list))
+      assert.is_string(list:json())
+      assert.is_string(list:yaml())
+    end
+    assert.matches("\nunknown +UNKNOWN +c\n", tostring(p:eds()))
+    assert.matches("\ns +ACTIVE +false", tostring(p:secrets()))
+    assert.matches("Envoy Version: +0%.0%.0%-5\n", tostring(p:bootstrap()))
+  end)
+
   it("reads /clusters?format=json given beside a dump", function()
     local clusters = '{"cluster_statuses": [{"name": "outbound|80||web.default.svc.cluster.local",'
       .. ' "host_statuses": [{"address": {"socket_address": {"address": "10.0.0.7",'

@@ -345,11 +345,14 @@ static const struct node *filter_cla(struct xds_view *v, const struct xds_resour
 		const struct node *group = groups->items[g];
 		const struct node *lbes = node_field(group, "lb_endpoints");
 		struct node *keep = NULL, *copy;
+		if (group->type != NODE_MAP)
+			continue; /* not a LocalityLbEndpoints: nothing to show */
 		if (lbes && lbes->type == NODE_SEQ) {
 			if (!(keep = new_seq(&v->arena, lbes->len)))
 				goto oom;
 			for (size_t i = 0; i < lbes->len; i++)
-				if (lbe_matches(&v->arena, lbes->items[i], r->name, f))
+				if (lbes->items[i]->type == NODE_MAP &&
+				    lbe_matches(&v->arena, lbes->items[i], r->name, f))
 					keep->items[keep->len++] = lbes->items[i];
 			kept += keep->len;
 			if (keep->len == 0)

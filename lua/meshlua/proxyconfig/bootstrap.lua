@@ -9,8 +9,8 @@ local f, path = pc.field, pc.path
 
 --- The three version lines' values of a Bootstrap table.
 function M.versions(bootstrap)
-  local node = f(bootstrap, "node") or {}
-  local md = f(node, "metadata") or {}
+  local node = pc.seq(f(bootstrap, "node"))
+  local md = pc.seq(f(node, "metadata"))
   local istio = type(md.ISTIO_VERSION) == "string" and md.ISTIO_VERSION or ""
   local sha = type(md.ISTIO_PROXY_SHA) == "string" and md.ISTIO_PROXY_SHA or ""
   local parts = {}
@@ -20,9 +20,9 @@ function M.versions(bootstrap)
   if #parts > 1 then
     sha = parts[2]
   end
-  local build = f(node, "user_agent_build_version") or {}
-  local v = f(build, "version") or {}
-  local bmd = f(build, "metadata") or {}
+  local build = pc.seq(f(node, "user_agent_build_version"))
+  local v = pc.seq(f(build, "version"))
+  local bmd = pc.seq(f(build, "metadata"))
   local envoy = ("%d.%d.%d"):format(tonumber(f(v, "major_number")) or 0,
     tonumber(f(v, "minor_number")) or 0, tonumber(f(v, "patch")) or 0)
   if bmd["build.label"] then

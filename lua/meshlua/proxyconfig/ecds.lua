@@ -6,7 +6,8 @@ local M = {}
 
 local function type_url(item)
   local tc = pc.field(item.resource.raw, "typed_config")
-  return tc and tc["@type"] or ""
+  local url = type(tc) == "table" and tc["@type"]
+  return type(url) == "string" and url or ""
 end
 
 function M.format(items)

@@ -69,11 +69,11 @@ end
 local function status_rows(proxy, status, opts)
   local rows, clusters = {}, {}
   local raw = status.raw
-  for i, cs in ipairs(f(raw, "cluster_statuses") or {}) do
+  for i, cs in ipairs(pc.seq(f(raw, "cluster_statuses"))) do
     local cluster, matched = f(cs, "name") or "", false
-    for _, host in ipairs(f(cs, "host_statuses") or {}) do
+    for _, host in ipairs(pc.seq(f(cs, "host_statuses"))) do
       local address, port = address_of(host)
-      local health = f(host, "health_status") or {}
+      local health = pc.seq(f(host, "health_status"))
       local st = f(health, "eds_health_status") or "UNKNOWN"
       if verify(opts, address, port, cluster, st) then
         matched = true

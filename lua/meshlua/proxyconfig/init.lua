@@ -67,6 +67,13 @@ end
 function M.table(rows, padding)
   local ncol = rows[1] and #rows[1] or 0
   for _, row in ipairs(rows) do
+    for j = 1, #row do
+      if type(row[j]) ~= "string" then
+        row[j] = tostring(row[j] == nil and "" or row[j])
+      end
+    end
+  end
+  for _, row in ipairs(rows) do
     if #row ~= ncol then
       return tabwriter.rows(rows, { padding = padding })
     end
@@ -114,6 +121,12 @@ function M.field(t, snake)
     v = t[(snake:gsub("_(%w)", string.upper))]
   end
   return v
+end
+
+--- v when it is a table (a JSON list or map), else an empty table: dumps
+-- that do not follow the protos must not break a view.
+function M.seq(v)
+  return type(v) == "table" and v or {}
 end
 
 --- field along a path: M.path(t, "address", "socket_address", "port_value").

@@ -26,7 +26,7 @@ end
 
 local function chains(l)
   local res = {}
-  for _, c in ipairs(f(l, "filter_chains") or {}) do
+  for _, c in ipairs(pc.seq(f(l, "filter_chains"))) do
     res[#res + 1] = c
   end
   local default = f(l, "default_filter_chain")
@@ -40,10 +40,10 @@ end
 function M.listener_type(l)
   local http, tcp = 0, 0
   for _, chain in ipairs(chains(l)) do
-    for _, filter in ipairs(f(chain, "filters") or {}) do
-      if filter.name == HCM then
+    for _, filter in ipairs(pc.seq(f(chain, "filters"))) do
+      if f(filter, "name") == HCM then
         http = http + 1
-      elseif filter.name == TCP_PROXY and not mentions_blackhole(f(filter, "typed_config")) then
+      elseif f(filter, "name") == TCP_PROXY and not mentions_blackhole(f(filter, "typed_config")) then
         tcp = tcp + 1
       end
     end
@@ -74,7 +74,7 @@ local function addresses(l, more)
   if not more then
     return res
   end
-  for _, extra in ipairs(f(l, "additional_addresses") or {}) do
+  for _, extra in ipairs(pc.seq(f(l, "additional_addresses"))) do
     res[#res + 1] = path(extra, "address", "socket_address", "address") or ""
   end
   return res
@@ -101,9 +101,9 @@ end
 
 --- getMatches: the MATCH column of a filter chain match.
 function M.describe_chain_match(m)
-  m = m or {}
+  m = pc.seq(m)
   local descrs = {}
-  local sni = f(m, "server_names") or {}
+  local sni = pc.seq(f(m, "server_names"))
   if #sni > 0 then
     descrs[#descrs + 1] = "SNI: " .. table.concat(sni, ",")
   end
@@ -111,7 +111,7 @@ function M.describe_chain_match(m)
   if tp and tp ~= "" then
     descrs[#descrs + 1] = "Trans: " .. tp
   end
-  local alpn = f(m, "application_protocols") or {}
+  local alpn = pc.seq(f(m, "application_protocols"))
   if #alpn > 0 then
     local named
     for _, n in ipairs(named_alpns) do
@@ -123,7 +123,7 @@ function M.describe_chain_match(m)
   end
   local dport = f(m, "destination_port")
   local port_text = dport and (":" .. tostring(dport)) or ""
-  local ranges = f(m, "prefix_ranges") or {}
+  local ranges = pc.seq(f(m, "prefix_ranges"))
   if #ranges > 0 then
     local pf = {}
     for _, r in ipairs(ranges) do
@@ -141,16 +141,16 @@ end
 
 -- getMatchAllCluster: one vhost "*" with one route prefix "/" to a cluster.
 local function match_all_cluster(rc)
-  local vhosts = f(rc, "virtual_hosts") or {}
+  local vhosts = pc.seq(f(rc, "virtual_hosts"))
   if #vhosts ~= 1 then
     return nil
   end
   local vh = vhosts[1]
-  local domains = f(vh, "domains") or {}
+  local domains = pc.seq(f(vh, "domains"))
   if #domains ~= 1 or domains[1] ~= "*" then
     return nil
   end
-  local rs = f(vh, "routes") or {}
+  local rs = pc.seq(f(vh, "routes"))
   if #rs ~= 1 or path(rs[1], "match", "prefix") ~= "/" then
     return nil
   end
@@ -167,10 +167,10 @@ local function describe_route_config(rc, path_separated)
     return all
   end
   local vhosts = {}
-  for _, vh in ipairs(f(rc, "virtual_hosts") or {}) do
-    local domains = f(vh, "domains") or {}
+  for _, vh in ipairs(pc.seq(f(rc, "virtual_hosts"))) do
+    local domains = pc.seq(f(vh, "domains"))
     local matches = {}
-    for _, r in ipairs(f(vh, "routes") or {}) do
+    for _, r in ipairs(pc.seq(f(vh, "routes"))) do
       matches[#matches + 1] = routes.describe_match(f(r, "match"), path_separated)
     end
     local described = table.concat(matches, ", ")
@@ -185,9 +185,9 @@ end
 
 --- getFilterType: the DESTINATION column of a chain's filters.
 function M.describe_destination(filters, path_separated)
-  for _, filter in ipairs(filters or {}) do
-    if filter.name == HCM then
-      local hcm = f(filter, "typed_config") or {}
+  for _, filter in ipairs(pc.seq(filters)) do
+    if f(filter, "name") == HCM then
+      local hcm = pc.seq(f(filter, "typed_config"))
       local rc = f(hcm, "route_config")
       if rc then
         return describe_route_config(rc, path_separated)
@@ -197,8 +197,8 @@ function M.describe_destination(filters, path_separated)
         return "Route: " .. rds
       end
       return "HTTP"
-    elseif filter.name == TCP_PROXY then
-      local tcp = f(filter, "typed_config") or {}
+    elseif f(filter, "name") == TCP_PROXY then
+      local tcp = pc.seq(f(filter, "typed_config"))
       if not mentions_blackhole(tcp) then
         local cluster = f(tcp, "cluster") or ""
         return cluster:find("Cluster", 1, true) and cluster or ("Cluster: " .. cluster)

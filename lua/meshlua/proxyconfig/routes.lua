@@ -9,15 +9,16 @@ local f = pc.field
 --- describeRouteDomains: drop host:port forms, fold the .svc.cluster.local
 -- and .svc duplicates, then "a, b + N more...".
 function M.describe_domains(domains)
-  domains = domains or {}
+  domains = pc.seq(domains)
   if #domains == 0 then
     return ""
   end
   if #domains == 1 then
-    return domains[1]
+    return tostring(domains[1])
   end
   local without_port = {}
   for _, d in ipairs(domains) do
+    d = tostring(d)
     local _, colons = d:gsub(":", "")
     if colons == 0 then
       without_port[#without_port + 1] = d
@@ -116,11 +117,11 @@ function M.format(items, opts)
   for _, item in ipairs(items) do
     local raw = item.resource.raw
     local name = opts.with_name and ("route/" .. item.name) or item.name
-    local vhosts = f(raw, "virtual_hosts") or {}
+    local vhosts = pc.seq(f(raw, "virtual_hosts"))
     if verbose then
       for _, vh in ipairs(vhosts) do
         local domains = M.describe_domains(f(vh, "domains"))
-        local routes = f(vh, "routes") or {}
+        local routes = pc.seq(f(vh, "routes"))
         local function add(match, vs)
           if vhost_col then
             rows[#rows + 1] = { name, f(vh, "name") or "", domains, match, vs }

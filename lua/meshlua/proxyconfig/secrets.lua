@@ -191,7 +191,7 @@ local function secret_items(res, state, now, out)
   else
     local tc = path(secret, "validation_context", "custom_validator_config", "typed_config")
     if tc and tc["@type"] == SPIFFE then
-      for _, td in ipairs(f(tc, "trust_domains") or {}) do
+      for _, td in ipairs(pc.seq(f(tc, "trust_domains"))) do
         local bundle = path(td, "trust_bundle", "inline_bytes") or ""
         out[#out + 1] = item(name, state, M.base64_decode(bundle), f(td, "name"), now)
       end
