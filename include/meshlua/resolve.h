@@ -225,7 +225,9 @@ const struct node *resolve_routes_route_json(const struct resolve_routes *rt, si
 
 /* Per-proxy state: round-robin positions, the seedable random source for
  * RANDOM/LEAST_REQUEST and requests without random_value, and scratch space.
- * Use one resolver from one thread at a time. */
+ * It keeps a reference to the last snapshot it resolved through (and that
+ * snapshot's index), released by the next snapshot or resolver_free. Use
+ * one resolver from one thread at a time. */
 struct resolver;
 
 /* A new resolver seeded with seed (the same seed gives the same picks).

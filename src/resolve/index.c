@@ -488,11 +488,21 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 	}
 	if (!req->source_address)
 		memset(&src, 0, sizeof src);
-	if (!(idx = resolve_index_get(s, err)))
-		return -1;
-	if (rs_resolver_prepare(r, idx, idx->cluster_count, idx->max_chains) < 0) {
-		mesh_error_set(err, NULL, 0, 0, "out of memory");
-		return -1;
+	if (r->snap == s) {
+		/* The resolver holds a reference to its last snapshot, so the
+		 * index it remembers cannot have been freed: no lock taken. */
+		idx = r->index;
+	} else {
+		if (!(idx = resolve_index_get(s, err)))
+			return -1;
+		if (rs_resolver_prepare(r, idx, idx->cluster_count, idx->max_chains) < 0) {
+			mesh_error_set(err, NULL, 0, 0, "out of memory");
+			return -1;
+		}
+		xds_snapshot_ref(s);
+		xds_snapshot_unref(r->snap);
+		r->snap = s;
+		r->index = idx;
 	}
 	if (rs_ctx_init(&c, r, req, prev, note, note_ctx, err) < 0)
 		return -1;

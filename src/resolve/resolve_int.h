@@ -13,6 +13,7 @@
 #include "meshlua/error.h"
 #include "meshlua/node.h"
 #include "meshlua/resolve.h"
+#include "meshlua/xds.h"
 
 struct pcre2_real_code_8;
 struct pcre2_real_match_data_8;
@@ -638,9 +639,11 @@ struct resolver {
 	uint64_t seed;
 	uint64_t rng; /* xorshift state */
 	struct rs_scratch scratch;
-	const void *lb_owner; /* the index whose clusters the positions belong to */
-	uint64_t *rr;         /* round-robin position per cluster */
-	uint64_t *active;     /* (LEAST_REQUEST) active requests per endpoint: always 0 */
+	const void *lb_owner;              /* the index whose clusters the positions belong to */
+	struct xds_snapshot *snap;         /* the last snapshot resolved through (a reference) */
+	const struct resolve_index *index; /* its index */
+	uint64_t *rr;                      /* round-robin position per cluster */
+	uint64_t *active; /* (LEAST_REQUEST) active requests per endpoint: always 0 */
 	size_t rr_count;
 	uint32_t *cand; /* filter chain candidates */
 	size_t cand_cap;

@@ -27,6 +27,7 @@ void resolver_free(struct resolver *r)
 {
 	if (!r)
 		return;
+	xds_snapshot_unref(r->snap);
 	if (r->scratch.md)
 		rs_match_data_free(r->scratch.md);
 	free(r->scratch.buf);
