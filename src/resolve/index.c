@@ -164,8 +164,8 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 static void link_routes(struct resolve_index *idx, struct rs_route_config *rc)
 {
 	for (size_t v = 0; v < rc->vhost_count; v++)
-		for (size_t i = 0; i < rc->vhosts[v].route_count; i++) {
-			struct rs_route *r = &rc->vhosts[v].routes[i];
+		for (size_t i = 0; i < rc->vhosts[v]->route_count; i++) {
+			struct rs_route *r = &rc->vhosts[v]->routes[i];
 			if (r->action == ACT_CLUSTER)
 				r->cluster_ref = rs_strtab_get(&idx->cluster_by_name, r->cluster,
 				                               strlen(r->cluster));

@@ -298,9 +298,20 @@ int rs_listener_compile(struct rs_build *b, const struct node *n, const char *na
 	if (chains && chains->type == NODE_SEQ && chains->len) {
 		if (!(out->chains = arena_calloc(b->arena, chains->len, sizeof *out->chains)))
 			return rs_fail(b, chains, "out of memory");
-		for (size_t i = 0; i < chains->len; i++)
+		for (size_t i = 0; i < chains->len; i++) {
+			const struct rs_chain *ch = &out->chains[i];
 			if (chain_compile(b, chains->items[i], name, (int)i, &out->chains[i]) < 0)
 				return -1;
+			out->levels |= (ch->dest_port ? LEVEL_PORT : 0u) |
+			               (ch->dest_count ? LEVEL_DEST : 0u) |
+			               (ch->sn_count ? LEVEL_SNI : 0u) |
+			               (ch->transport ? LEVEL_TRANSPORT : 0u) |
+			               (ch->alpn_count ? LEVEL_ALPN : 0u) |
+			               (ch->direct_src_count ? LEVEL_DIRECT_SRC : 0u) |
+			               (ch->source_type ? LEVEL_SOURCE_TYPE : 0u) |
+			               (ch->src_count ? LEVEL_SRC : 0u) |
+			               (ch->src_port_count ? LEVEL_SRC_PORT : 0u);
+		}
 		out->chain_count = chains->len;
 	}
 	if (dfc) {
@@ -846,23 +857,24 @@ const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listene
 			           "destination_port", ch->dest_port ? expected : "(any)", actual);
 		}
 	}
-	if (n)
+	/* A level no chain uses keeps every candidate: it is skipped. */
+	if (n && (l->levels & LEVEL_DEST))
 		n = filter_prefix(c, l, cand, n, dst, 0, "prefix_ranges");
-	if (n)
+	if (n && (l->levels & LEVEL_SNI))
 		n = filter_sni(c, l, cand, n, sni);
-	if (n)
+	if (n && (l->levels & LEVEL_TRANSPORT))
 		n = filter_transport(c, l, cand, n, detected_transport(c, l));
-	if (n)
+	if (n && (l->levels & LEVEL_ALPN))
 		n = filter_alpn(c, l, cand, n, alpn, alpn_count);
-	if (n)
+	if (n && (l->levels & LEVEL_DIRECT_SRC))
 		n = filter_prefix(c, l, cand, n, src, 1, "direct_source_prefix_ranges");
 	local = is_loopback(src) || (src->valid && dst->valid && src->v6 == dst->v6 &&
 	                             memcmp(src->addr, dst->addr, src->v6 ? 16 : 4) == 0);
-	if (n)
+	if (n && (l->levels & LEVEL_SOURCE_TYPE))
 		n = filter_source_type(c, l, cand, n, local);
-	if (n)
+	if (n && (l->levels & LEVEL_SRC))
 		n = filter_prefix(c, l, cand, n, src, 2, "source_prefix_ranges");
-	if (n)
+	if (n && (l->levels & LEVEL_SRC_PORT))
 		n = filter_source_port(c, l, cand, n, c->req->source_port);
 	if (!n)
 		return dead_end(c, l);

@@ -358,7 +358,7 @@ struct rs_route_config {
 	const char *name;
 	const char *label; /* "route configuration \"80\"" for messages */
 	const struct node *json;
-	struct rs_vhost *vhosts;
+	struct rs_vhost **vhosts; /* each allocated with its routes */
 	size_t vhost_count;
 	struct rs_strtab exact;
 	struct rs_wild *suffixes, *prefixes; /* by length, longest first */

@@ -487,8 +487,7 @@ static int vhost_compile(struct rs_build *b, const struct node *n, struct rs_rou
 	if (both_mutations(b, n, &vh->req_mut, &vh->resp_mut) < 0)
 		return -1;
 	if (routes && routes->type == NODE_SEQ && routes->len) {
-		if (!(vh->routes = arena_calloc(b->arena, routes->len, sizeof *vh->routes)))
-			return rs_fail(b, routes, "out of memory");
+		/* vh->routes was allocated with vh (rs_route_config_compile). */
 		for (size_t i = 0; i < routes->len; i++) {
 			struct rs_route *r = &vh->routes[i];
 			rs_where(b, "%s, virtual host \"%s\", route %zu", rc_label(rc), vh->name,
@@ -556,7 +555,7 @@ static int index_domains(struct rs_build *b, struct rs_route_config *rc)
 	size_t exact = 0, wild = 0;
 	/* Pass 1: count, and make the wildcard groups (at most one per domain). */
 	for (size_t v = 0; v < rc->vhost_count; v++) {
-		const struct node *ds = rc->vhosts[v].domains;
+		const struct node *ds = rc->vhosts[v]->domains;
 		for (size_t i = 0; i < ds->len; i++) {
 			const char *d = node_text(ds->items[i]);
 			if (!d)
@@ -579,7 +578,7 @@ static int index_domains(struct rs_build *b, struct rs_route_config *rc)
 	    !(rc->prefixes = arena_calloc(b->arena, wild + 1, sizeof *rc->prefixes)))
 		return rs_fail(b, rc->json, "out of memory");
 	for (size_t v = 0; v < rc->vhost_count; v++) {
-		const struct node *ds = rc->vhosts[v].domains;
+		const struct node *ds = rc->vhosts[v]->domains;
 		for (size_t i = 0; i < ds->len; i++) {
 			const char *d = node_text(ds->items[i]);
 			size_t len = strlen(d);
@@ -598,7 +597,7 @@ static int index_domains(struct rs_build *b, struct rs_route_config *rc)
 			return rs_fail(b, rc->json, "out of memory");
 	/* Pass 2: insert, rejecting duplicates as Envoy does. */
 	for (size_t v = 0; v < rc->vhost_count; v++) {
-		struct rs_vhost *vh = &rc->vhosts[v];
+		struct rs_vhost *vh = rc->vhosts[v];
 		for (size_t i = 0; i < vh->domains->len; i++) {
 			const char *d = node_text(vh->domains->items[i]);
 			size_t len = strlen(d);
@@ -677,8 +676,23 @@ int rs_route_config_compile(struct rs_build *b, const struct node *n, struct rs_
 		if (!(rc->vhosts = arena_calloc(b->arena, vhosts->len, sizeof *rc->vhosts)))
 			return rs_fail(b, vhosts, "out of memory");
 		for (size_t i = 0; i < vhosts->len; i++) {
-			rc->vhosts[i].index = (int)i;
-			if (vhost_compile(b, vhosts->items[i], rc, &rc->vhosts[i], max_body) < 0)
+			/* A virtual host and its routes in one block, so the route a
+			 * request reaches is next to the virtual host that led to it
+			 * (a cache line, not a trip to memory). */
+			const struct node *rl = node_field(vhosts->items[i], "routes");
+			size_t nroutes = rl && rl->type == NODE_SEQ ? rl->len : 0;
+			size_t head = (sizeof(struct rs_vhost) + 63) & ~(size_t)63;
+			unsigned char *block = arena_calloc(
+			    b->arena, head + nroutes * sizeof(struct rs_route) + 64, 1);
+			struct rs_vhost *vh;
+			if (!block)
+				return rs_fail(b, vhosts, "out of memory");
+			block += (64 - (uintptr_t)block % 64) % 64;
+			vh = (struct rs_vhost *)block;
+			vh->routes = nroutes ? (struct rs_route *)(block + head) : NULL;
+			vh->index = (int)i;
+			rc->vhosts[i] = vh;
+			if (vhost_compile(b, vhosts->items[i], rc, vh, max_body) < 0)
 				return -1;
 		}
 		rc->vhost_count = vhosts->len;

@@ -51,7 +51,7 @@ size_t resolve_routes_vhost_count(const struct resolve_routes *rt)
 
 size_t resolve_routes_route_count(const struct resolve_routes *rt, size_t vhost)
 {
-	return vhost < rt->rc.vhost_count ? rt->rc.vhosts[vhost].route_count : 0;
+	return vhost < rt->rc.vhost_count ? rt->rc.vhosts[vhost]->route_count : 0;
 }
 
 size_t resolve_routes_target_count(const struct resolve_routes *rt)
@@ -61,15 +61,15 @@ size_t resolve_routes_target_count(const struct resolve_routes *rt)
 
 const char *resolve_routes_vhost_name(const struct resolve_routes *rt, size_t vhost)
 {
-	return vhost < rt->rc.vhost_count ? rt->rc.vhosts[vhost].name : NULL;
+	return vhost < rt->rc.vhost_count ? rt->rc.vhosts[vhost]->name : NULL;
 }
 
 const struct node *resolve_routes_route_json(const struct resolve_routes *rt, size_t vhost,
                                              size_t route)
 {
-	if (vhost >= rt->rc.vhost_count || route >= rt->rc.vhosts[vhost].route_count)
+	if (vhost >= rt->rc.vhost_count || route >= rt->rc.vhosts[vhost]->route_count)
 		return NULL;
-	return rt->rc.vhosts[vhost].routes[route].json;
+	return rt->rc.vhosts[vhost]->routes[route].json;
 }
 
 int rs_ctx_init(struct rs_ctx *c, struct resolver *r, const struct resolve_request *req,

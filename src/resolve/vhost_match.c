@@ -69,7 +69,7 @@ static void explain(struct rs_ctx *c, const struct rs_route_config *rc, const st
 		return;
 	}
 	for (size_t v = 0; v < rc->vhost_count; v++) {
-		const struct rs_vhost *vh = &rc->vhosts[v];
+		const struct rs_vhost *vh = rc->vhosts[v];
 		int best = DM_NONE;
 		const char *best_domain = NULL;
 		for (size_t i = 0; i < vh->domains->len; i++) {
