@@ -39,12 +39,7 @@ local function facade(tool)
     if command_line ~= nil and type(command_line) ~= "string" then
       error(("bad argument #1 to '%s' (string expected, got %s)"):format(tool, type(command_line)), 2)
     end
-    local ok, module = pcall(require, module_name)
-    if not ok then
-      error(("%s: not available yet in meshlua %s (the %s command line arrives with the walkthrough)")
-        :format(tool, meshlua.version, tool), 2)
-    end
-    return module.run(command_line or "", { interactive = called_by_host() })
+    return require(module_name).run(command_line or "", { interactive = called_by_host() })
   end
 end
 
