@@ -23,7 +23,7 @@
 void cluster_add(struct synth *s, struct node *cluster, int is_static)
 {
 	struct jb *b = &s->jb;
-	struct node *e = jb_map(b);
+	struct node *e = jb_map_n(b, 3);
 	if (!is_static)
 		jb_set_lit(b, e, "version_info", s->version_info);
 	jb_set(b, e, "cluster", cluster);
@@ -31,24 +31,60 @@ void cluster_add(struct synth *s, struct node *cluster, int is_static)
 	jb_push(b, is_static ? s->static_clusters : s->dynamic_clusters, e);
 }
 
+/* Istio's default thresholds, shared: whoever changes them copies first
+ * (policy.c). */
 struct node *default_thresholds(struct synth *s)
 {
 	struct jb *b = &s->jb;
-	struct node *th = jb_map(b);
+	struct node *th;
+	if (s->default_thresholds)
+		return s->default_thresholds;
+	th = jb_map(b);
 	jb_set_int(b, th, "max_connections", 4294967295LL);
 	jb_set_int(b, th, "max_pending_requests", 4294967295LL);
 	jb_set_int(b, th, "max_requests", 4294967295LL);
 	jb_set_int(b, th, "max_retries", 4294967295LL);
 	if (s->prof->cluster_extras)
 		jb_set_bool(b, th, "track_remaining", 1);
+	s->circuit_breakers = jb_map_n(b, 1);
+	jb_push(b, jb_set_seq(b, s->circuit_breakers, "thresholds"), th);
+	s->default_thresholds = th;
 	return th;
 }
 
 struct node *cluster_emit(struct synth *s, const struct cfields *f)
 {
 	struct jb *b = &s->jb;
-	struct node *c = jb_typed(b, T_CLUSTER);
-	jb_set_str(b, c, "name", f->name);
+	const void *const fields[] = {f->eds,
+	                              f->connect_timeout,
+	                              f->lb_policy,
+	                              f->thresholds,
+	                              f->http2_legacy,
+	                              f->dns_refresh_rate,
+	                              f->dns_lookup_family,
+	                              f->outlier,
+	                              f->cleanup_interval,
+	                              f->upstream_bind,
+	                              f->ring_hash,
+	                              f->transport_socket,
+	                              f->metadata,
+	                              f->protocol_selection,
+	                              f->common_lb,
+	                              f->alt_stat_name,
+	                              f->load_assignment,
+	                              f->original_dst_lb,
+	                              f->typed_ext,
+	                              f->least_request,
+	                              f->filters,
+	                              f->tsm,
+	                              f->maglev};
+	size_t n = 3 + (f->max_requests_per_connection != 0) + (f->respect_dns_ttl != 0);
+	struct node *c;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		n += fields[i] != NULL;
+	c = jb_map_n(b, n);
+	jb_set_lit(b, c, "@type", T_CLUSTER);
+	jb_set_lit(b, c, "name", f->name);
 	jb_set_lit(b, c, "type", f->type);
 	if (f->eds)
 		jb_set(b, c, "eds_cluster_config", f->eds);
@@ -58,7 +94,9 @@ struct node *cluster_emit(struct synth *s, const struct cfields *f)
 		jb_set_lit(b, c, "lb_policy", f->lb_policy);
 	if (f->max_requests_per_connection)
 		jb_set_int(b, c, "max_requests_per_connection", f->max_requests_per_connection);
-	if (f->thresholds) {
+	if (f->thresholds && f->thresholds == s->default_thresholds) {
+		jb_set(b, c, "circuit_breakers", s->circuit_breakers);
+	} else if (f->thresholds) {
 		struct node *cb = jb_set_map(b, c, "circuit_breakers");
 		jb_push(b, jb_set_seq(b, cb, "thresholds"), f->thresholds);
 	}
@@ -85,7 +123,7 @@ struct node *cluster_emit(struct synth *s, const struct cfields *f)
 	if (f->common_lb)
 		jb_set(b, c, "common_lb_config", f->common_lb);
 	if (f->alt_stat_name)
-		jb_set_str(b, c, "alt_stat_name", f->alt_stat_name);
+		jb_set_lit(b, c, "alt_stat_name", f->alt_stat_name);
 	if (f->load_assignment)
 		jb_set(b, c, "load_assignment", f->load_assignment);
 	if (f->original_dst_lb)
@@ -106,20 +144,24 @@ struct node *cluster_emit(struct synth *s, const struct cfields *f)
 }
 
 /* The istio metadata: default_original_port, services, config, subset. */
-static struct node *cluster_metadata(struct synth *s, const struct svc *v, int port,
-                                     const struct cfg *dr, const char *subset)
+static struct node *cluster_metadata(struct synth *s, struct svc *v, int port, const struct cfg *dr,
+                                     const char *subset)
 {
 	struct jb *b = &s->jb;
-	struct node *m = jb_map(b), *istio, *svcs, *one;
-	istio = jb_set_map(b, jb_set_map(b, m, "filter_metadata"), "istio");
+	struct node *m = jb_map_n(b, 1), *fm = jb_map_n(b, 1), *istio = jb_map_n(b, 4);
+	jb_set(b, m, "filter_metadata", fm);
+	jb_set(b, fm, "istio", istio);
 	if (s->prof->cluster_extras)
 		jb_set_int(b, istio, "default_original_port", port);
-	svcs = jb_set_seq(b, istio, "services");
-	one = jb_map(b);
-	jb_set_lit(b, one, "host", v->hostname);
-	jb_set_lit(b, one, "name", v->name);
-	jb_set_lit(b, one, "namespace", v->ns);
-	jb_push(b, svcs, one);
+	if (!v->md_services) {
+		struct node *one = jb_map_n(b, 3);
+		v->md_services = jb_seq_n(b, 1);
+		jb_set_lit(b, one, "host", v->hostname);
+		jb_set_lit(b, one, "name", v->name);
+		jb_set_lit(b, one, "namespace", v->ns);
+		jb_push(b, v->md_services, one);
+	}
+	jb_set(b, istio, "services", v->md_services);
 	if (dr)
 		jb_set_lit(b, istio, "config", config_path(s, dr, "destination-rule"));
 	if (subset)
@@ -144,17 +186,12 @@ static struct node *mx_cluster_filters(struct synth *s)
 	return list;
 }
 
-/* The Istio mTLS UpstreamTlsContext for sni and the endpoints' identities. */
-struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *sans)
+/* The common_tls_context of Istio mTLS verifying the identities sans. */
+struct node *istio_tls_common(struct synth *s, struct node *sans)
 {
 	static const char *const alpn[] = {"istio-peer-exchange", "istio", NULL};
 	struct jb *b = &s->jb;
-	struct node *ts = jb_map(b), *ctx, *common, *cvc;
-	jb_set_lit(b, ts, "name", "envoy.transport_sockets.tls");
-	ctx = jb_set_typed(b, ts, "typed_config",
-	                   "type.googleapis.com/"
-	                   "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
-	common = jb_set_map(b, ctx, "common_tls_context");
+	struct node *common = jb_map_n(b, 4), *cvc;
 	jb_set(b, common, "tls_params", s->tls_params);
 	jb_set(b, common, "alpn_protocols", jb_lits(b, alpn));
 	jb_push(b, jb_set_seq(b, common, "tls_certificate_sds_secret_configs"), s->sds_default);
@@ -163,9 +200,23 @@ struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *s
 		jb_set(b, jb_set_map(b, cvc, "default_validation_context"),
 		       "match_subject_alt_names", sans);
 	else
-		jb_set_map(b, cvc, "default_validation_context");
+		jb_set(b, cvc, "default_validation_context", jb_empty(b));
 	jb_set(b, cvc, "validation_context_sds_secret_config", s->sds_rootca);
-	jb_set_str(b, ctx, "sni", sni);
+	return common;
+}
+
+/* An Istio mTLS transport socket for sni with a common_tls_context. */
+struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *common)
+{
+	struct jb *b = &s->jb;
+	struct node *ts = jb_map_n(b, 2), *ctx = jb_map_n(b, 3);
+	jb_set_lit(b, ts, "name", "envoy.transport_sockets.tls");
+	jb_set(b, ts, "typed_config", ctx);
+	jb_set_lit(
+	    b, ctx, "@type",
+	    "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
+	jb_set(b, ctx, "common_tls_context", common ? common : istio_tls_common(s, NULL));
+	jb_set_lit(b, ctx, "sni", sni);
 	return ts;
 }
 
@@ -204,18 +255,22 @@ static struct node *service_sans(struct synth *s, const struct svc *v)
 	return seq;
 }
 
-struct node *auto_mtls_matches(struct synth *s, const char *sni, struct node *sans)
+struct node *auto_mtls_matches(struct synth *s, const char *sni, struct node *common)
 {
 	struct jb *b = &s->jb;
-	struct node *list = jb_seq(b), *istio = jb_map(b);
+	struct node *list = jb_seq_n(b, 2), *istio = jb_map_n(b, 3);
 	jb_set_lit(b, istio, "name", "tlsMode-istio");
-	jb_set_lit(b, jb_set_map(b, istio, "match"), "tlsMode", "istio");
-	jb_set(b, istio, "transport_socket", istio_upstream_tls(s, sni, sans));
+	if (!s->match_istio) {
+		s->match_istio = jb_map_n(b, 1);
+		jb_set_lit(b, s->match_istio, "tlsMode", "istio");
+	}
+	jb_set(b, istio, "match", s->match_istio);
+	jb_set(b, istio, "transport_socket", istio_upstream_tls(s, sni, common));
 	jb_push(b, list, istio);
 	if (!s->tsm_disabled) {
 		struct node *d = jb_map(b), *ts;
 		jb_set_lit(b, d, "name", "tlsMode-disabled");
-		jb_set_map(b, d, "match");
+		jb_set(b, d, "match", jb_empty(b));
 		ts = jb_set_map(b, d, "transport_socket");
 		jb_set_lit(b, ts, "name", "envoy.transport_sockets.raw_buffer");
 		jb_set_typed(b, ts, "typed_config",
@@ -241,17 +296,22 @@ static void upstream_protocol(struct synth *s, struct cfields *f, enum proto p)
 		return;
 	}
 	if (proto_is_http2(p) || p == P_UNSUPPORTED) {
-		struct node *hpo = jb_typed(b, T_HPO);
-		if (proto_is_http2(p)) {
-			jb_set_map(b, jb_set_map(b, hpo, "explicit_http_config"),
-			           "http2_protocol_options");
-		} else {
-			struct node *u = jb_set_map(b, hpo, "use_downstream_protocol_config");
-			jb_set_map(b, u, "http_protocol_options");
-			jb_set_map(b, u, "http2_protocol_options");
+		struct node **shared = proto_is_http2(p) ? &s->hpo_h2 : &s->hpo_auto;
+		if (!*shared) {
+			struct node *hpo = jb_typed(b, T_HPO);
+			if (proto_is_http2(p)) {
+				jb_set(b, jb_set_map(b, hpo, "explicit_http_config"),
+				       "http2_protocol_options", jb_empty(b));
+			} else {
+				struct node *u =
+				    jb_set_map(b, hpo, "use_downstream_protocol_config");
+				jb_set(b, u, "http_protocol_options", jb_empty(b));
+				jb_set(b, u, "http2_protocol_options", jb_empty(b));
+			}
+			*shared = jb_map_n(b, 1);
+			jb_set(b, *shared, K_HPO, hpo);
 		}
-		f->typed_ext = jb_map(b);
-		jb_set(b, f->typed_ext, K_HPO, hpo);
+		f->typed_ext = *shared;
 	}
 }
 
@@ -272,15 +332,15 @@ static const char *type_of(enum resolution r)
 static struct node *eds_config(struct synth *s, const char *service_name)
 {
 	struct jb *b = &s->jb;
-	struct node *e = jb_map(b);
+	struct node *e = jb_map_n(b, 2);
 	jb_set(b, e, "eds_config", ads_config_source(s));
-	jb_set_str(b, e, "service_name", service_name);
+	jb_set_lit(b, e, "service_name", service_name);
 	return e;
 }
 
 /* buildCluster for one service port (subset NULL) or one subset. Returns
  * 0, or 1 when the cluster is not built (DNS without endpoints). */
-static int build(struct synth *s, const struct svc *v, const struct sport *p, const struct cfg *dr,
+static int build(struct synth *s, struct svc *v, const struct sport *p, const struct cfg *dr,
                  const struct node *subset)
 {
 	struct jb *b = &s->jb;
@@ -290,8 +350,12 @@ static int build(struct synth *s, const struct svc *v, const struct sport *p, co
 	struct cfields f;
 	const struct node *policy = dr ? node_get(dr->spec, "trafficPolicy") : NULL;
 	memset(&f, 0, sizeof f);
-	if (strmap_get(&s->cluster_names, name))
-		return 1; /* normalizeClusters: the first of a name wins */
+	/* normalizeClusters: the first cluster of a name wins. Names can only
+	 * repeat between services of one host name (a ServiceEntry with several
+	 * addresses, a ServiceEntry naming a Kubernetes Service's host). */
+	for (const struct svc *d = v->dup_of; d; d = d->dup_of)
+		if (svc_port(d, p->port))
+			return 1;
 	f.name = name;
 	f.type = type_of(v->res);
 	f.connect_timeout = "10s";
@@ -314,22 +378,22 @@ static int build(struct synth *s, const struct svc *v, const struct sport *p, co
 	}
 	f.thresholds = default_thresholds(s);
 	if (s->prof->cluster_extras) {
-		f.common_lb = jb_map(b);
+		f.common_lb = jb_empty(b);
 		f.alt_stat_name = jb_fmt(b, "%s;", name);
 	}
 	f.metadata = cluster_metadata(s, v, p->port, dr, sname);
 	if (!v->mesh_external) {
 		f.filters = mx_cluster_filters(s);
+		if (!v->tls_common)
+			v->tls_common = istio_tls_common(s, service_sans(s, v));
 		f.tsm = auto_mtls_matches(
 		    s, jb_fmt(b, "outbound_.%d_.%s_.%s", p->port, sname ? sname : "", v->hostname),
-		    service_sans(s, v));
+		    v->tls_common);
 	}
 	upstream_protocol(s, &f, p->proto);
 	if (policy || (subset && node_get(subset, "trafficPolicy")))
 		apply_traffic_policy(s, &f, v, p, policy,
 		                     subset ? node_get(subset, "trafficPolicy") : NULL, sname);
-	if (strmap_put(&s->cluster_names, name, (void *)1) != 0)
-		s->jb.oom = 1;
 	cluster_add(s, cluster_emit(s, &f), 0);
 	if (strcmp(f.type, "EDS") == 0)
 		endpoints_add(s, name, v, p, sub_labels, 0);
@@ -344,7 +408,7 @@ int outbound_clusters(struct synth *s, int gateway)
 {
 	(void)gateway;
 	for (size_t i = 0; i < s->sc.nsvcs && !s->jb.oom; i++) {
-		const struct svc *v = s->sc.svcs[i];
+		struct svc *v = s->sc.svcs[i];
 		const struct cfg *dr;
 		const struct node *subsets;
 		if (v->res == RES_ALIAS)

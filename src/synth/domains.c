@@ -11,7 +11,8 @@
  *   "name.ns", "name.ns.svc" from another, then the addresses.
  * Headless Kubernetes services add "*." copies of the names. A domain some
  * earlier vhost of the route took is dropped (the first keeps it), and so is
- * an expanded short name that is itself the FQDN of a known service. */
+ * an expanded short name that is itself the FQDN of a known service. The
+ * taken and known maps borrow their keys (see strmap_init_borrowed). */
 #include <string.h>
 
 #include "synth_int.h"
@@ -38,24 +39,28 @@ static int is_alt(const struct dom *d, const char *name)
 	return 0;
 }
 
-/* Adds name (copied when it is not already arena-owned) unless taken. */
+/* Adds name (a string that lives as long as the build) unless taken. The
+ * taken map borrows its keys: name itself, or its lowercase copy. */
 static void add(struct dom *d, const char *name)
 {
 	struct synth *s = d->s;
-	char lower[512];
-	size_t n = strlen(name);
-	if (n >= sizeof lower)
-		n = sizeof lower - 1;
-	for (size_t i = 0; i < n; i++)
-		lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
-	lower[n] = '\0';
+	const char *key = name;
+	for (const char *p = name; *p; p++)
+		if (*p >= 'A' && *p <= 'Z') {
+			char *lower = jb_strdup(&s->jb, name);
+			for (char *q = lower; *q; q++)
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q + 32);
+			key = lower;
+			break;
+		}
 	if (d->nown < sizeof d->own / sizeof d->own[0])
 		d->own[d->nown++] = name;
-	if (strmap_get(d->taken, lower))
+	if (strmap_get(d->taken, key))
 		return;
 	if (d->known && is_alt(d, name) && strmap_get(d->known, name))
 		return;
-	if (strmap_put(d->taken, lower, (void *)1) != 0) {
+	if (strmap_put(d->taken, key, (void *)1) != 0) {
 		s->jb.oom = 1;
 		return;
 	}

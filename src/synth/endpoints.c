@@ -23,9 +23,11 @@ static void eds_push(struct synth *s, struct node *cla, int is_static)
 
 static struct node *policy(struct synth *s)
 {
-	struct node *p = jb_map(&s->jb);
-	jb_set_int(&s->jb, p, "overprovisioning_factor", 140);
-	return p;
+	if (!s->cla_policy) {
+		s->cla_policy = jb_map(&s->jb);
+		jb_set_int(&s->jb, s->cla_policy, "overprovisioning_factor", 140);
+	}
+	return s->cla_policy;
 }
 
 void endpoints_add_empty(struct synth *s, const char *cluster, int is_static)
@@ -72,26 +74,53 @@ static int istio_tls(const struct ep *e)
 	return e->pod && e->pod->pod->proxy != MESH_PROXY_NONE;
 }
 
-struct node *lb_endpoint(struct synth *s, const char *address, int port, int healthy,
-                         const struct ep *e)
+/* The LbEndpoint metadata of e (tlsMode, workload), built once per
+ * endpoint and shared; NULL when it has neither. */
+static struct node *ep_metadata(struct synth *s, struct ep *e)
 {
 	struct jb *b = &s->jb;
-	struct node *le = jb_map(b), *ep, *md = NULL, *fm;
-	const char *wid;
+	struct node *fm;
+	int tls;
+	if (e->metadata || e->workload)
+		return e->metadata;
+	tls = istio_tls(e);
+	e->workload = workload_id(s, e);
+	if (!e->workload)
+		e->workload = "";
+	if (!tls && !*e->workload)
+		return NULL;
+	e->metadata = jb_map(b);
+	fm = jb_set_map(b, e->metadata, "filter_metadata");
+	if (tls)
+		jb_set_lit(b, jb_set_map(b, fm, "envoy.transport_socket_match"), "tlsMode",
+		           "istio");
+	if (*e->workload)
+		jb_set_lit(b, jb_set_map(b, fm, "istio"), "workload", e->workload);
+	return e->metadata;
+}
+
+struct node *lb_endpoint(struct synth *s, const char *address, int port, int healthy,
+                         const struct ep *ce)
+{
+	struct jb *b = &s->jb;
+	/* The endpoints live in the build's scratch arena; their caches are
+	 * this file's to fill. */
+	struct ep *e = (struct ep *)ce;
+	struct node *le, *ep, *md;
+	if (e && e->cached_lbe && e->cached_port == port)
+		return e->cached_lbe;
+	le = jb_map(b);
 	ep = jb_set_map(b, le, "endpoint");
 	jb_set(b, ep, "address", address_node(s, address, port));
 	jb_set_map(b, ep, "health_check_config");
 	jb_set_lit(b, le, "health_status", healthy ? "HEALTHY" : "UNHEALTHY");
-	if (e && (istio_tls(e) || (wid = workload_id(s, e)))) {
-		md = jb_set_map(b, le, "metadata");
-		fm = jb_set_map(b, md, "filter_metadata");
-		if (istio_tls(e))
-			jb_set_lit(b, jb_set_map(b, fm, "envoy.transport_socket_match"), "tlsMode",
-			           "istio");
-		if ((wid = workload_id(s, e)))
-			jb_set_lit(b, jb_set_map(b, fm, "istio"), "workload", wid);
-	}
+	if (e && (md = ep_metadata(s, e)))
+		jb_set(b, le, "metadata", md);
 	jb_set_int(b, le, "load_balancing_weight", e && e->weight > 0 ? e->weight : 1);
+	if (e) {
+		e->cached_lbe = le;
+		e->cached_port = port;
+	}
 	return le;
 }
 

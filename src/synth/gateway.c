@@ -121,7 +121,7 @@ static struct node *gateway_route_config(struct synth *s, const char *name, stru
 	struct jb *b = &s->jb;
 	struct node *vhosts = jb_seq(b), *rc;
 	struct strmap by_host;
-	strmap_init(&by_host);
+	strmap_init_borrowed(&by_host);
 	for (size_t i = 0; i < n; i++) {
 		const struct node *hosts = node_get(sv[i].spec, "hosts");
 		const char *gwlist[2] = {sv[i].gw_name, NULL};
@@ -310,7 +310,7 @@ int gateway_build(struct synth *s)
 			n++;
 		}
 	}
-	strmap_init(&rds_done);
+	strmap_init_borrowed(&rds_done);
 	/* One listener per distinct port number, in first-seen order. */
 	for (size_t i = 0; i < n && !s->jb.oom; i++) {
 		int port = sv[i].port, tp, need_tls = 0, dup = 0;

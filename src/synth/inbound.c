@@ -317,7 +317,7 @@ int inbound_clusters(struct synth *s)
 		jb_set_lit(b, one, "namespace", t[i].svc->ns);
 		jb_push(b, jb_set_seq(b, istio, "services"), one);
 		if (s->prof->cluster_extras) {
-			f.common_lb = jb_map(b);
+			f.common_lb = jb_empty(b);
 			f.alt_stat_name = jb_fmt(b, "%s;", name);
 		}
 		cluster_add(s, cluster_emit(s, &f), 0);

@@ -172,21 +172,6 @@ static void http_chain(struct synth *s, struct entry *e, const struct lopts *o, 
 	}
 }
 
-/* VirtualServices of the mesh whose hosts match host (getConfigsForHost). */
-static size_t vs_for_host(struct synth *s, const char *host, const struct cfg **out, size_t cap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < s->sc.nvs && n < cap; i++) {
-		const struct cfg *c = s->sc.vs[i];
-		for (size_t h = 0; h < c->nhosts; h++)
-			if (host_matches(c->hosts[h], host)) {
-				out[n++] = c;
-				break;
-			}
-	}
-	return n;
-}
-
 /* Network filters for VirtualService tcp/tls routes (route[] of one entry). */
 static struct node *route_filters(struct synth *s, const struct cfg *vs, const struct node *routes,
                                   int port)
@@ -248,7 +233,8 @@ static int default_cluster_port(const struct lopts *o)
 static void tcp_chains(struct synth *s, struct entry *e, const struct lopts *o)
 {
 	const struct cfg *vss[64];
-	size_t nvs = vs_for_host(s, o->svc->hostname, vss, 64);
+	/* getConfigsForHost: the VirtualServices naming the service */
+	size_t nvs = scope_vs_for_host(s, o->svc->hostname, vss, 64);
 	int tls = proto_is_tls(o->port->proto), done = 0, tls_matched = 0;
 	static const char *const mesh = "mesh";
 	for (size_t i = 0; i < nvs && !done; i++) {
@@ -678,7 +664,7 @@ int outbound_listeners(struct synth *s)
 {
 	struct lmap m;
 	memset(&m, 0, sizeof m);
-	strmap_init(&m.by_key);
+	strmap_init_borrowed(&m.by_key);
 	for (size_t i = 0; i < s->sc.nsvcs && !s->jb.oom; i++) {
 		const struct svc *v = s->sc.svcs[i];
 		for (size_t p = 0; p < v->nports; p++) {

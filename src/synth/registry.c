@@ -154,8 +154,9 @@ static int podindex_add(struct synth *s, struct podindex *ix, const char *key,
 {
 	struct podvec *v = strmap_get(&ix->by_label, key);
 	if (!v) {
+		const char *kept = arena_strdup(&s->tmp, key); /* the map borrows it */
 		v = tmp_calloc(s, 1, sizeof *v);
-		if (!v || strmap_put(&ix->by_label, key, v) != 0)
+		if (!v || !kept || strmap_put(&ix->by_label, kept, v) != 0)
 			return -1;
 	}
 	if (v->n == v->cap) {
@@ -172,24 +173,74 @@ static int podindex_add(struct synth *s, struct podindex *ix, const char *key,
 	return 0;
 }
 
+/* "ns\x1fkey=value" into buf (cap bytes); 0, or -1 when it does not fit. */
+static int label_key(char *buf, size_t cap, const char *ns, const char *key, const char *value)
+{
+	size_t a = strlen(ns), k = strlen(key), v = strlen(value);
+	if (a + k + v + 3 > cap)
+		return -1;
+	memcpy(buf, ns, a);
+	buf[a] = '\x1f';
+	memcpy(buf + a + 1, key, k);
+	buf[a + 1 + k] = '=';
+	memcpy(buf + a + 2 + k, value, v + 1);
+	return 0;
+}
+
+/* Records the first key of a selector: only those label keys are indexed. */
+static int note_selector_key(struct strmap *keys, const struct mesh_labels *sel)
+{
+	if (!sel || sel->count == 0 || strmap_get(keys, sel->items[0].key))
+		return 0;
+	return strmap_put(keys, sel->items[0].key, (void *)1);
+}
+
+static const struct mesh_labels *labels_of(struct synth *s, const struct node *map);
+
+/* Indexes the pods by the label pairs that start a selector of a Service
+ * or a ServiceEntry's workloadSelector (the only lookups made). */
 static int podindex_build(struct synth *s, struct podindex *ix)
 {
 	struct mesh_iter it;
 	struct mesh_object *o;
+	struct strmap keys; /* the label keys selectors start with */
 	char key[1024];
-	strmap_init(&ix->by_label);
+	int rc = -1;
+	strmap_init_borrowed(&ix->by_label);
+	strmap_init_borrowed(&keys);
+	mesh_iter_init(&it, s->m, MESH_SERVICE, NULL, NULL);
+	while ((o = mesh_iter_next(&it)))
+		if (o->service->has_selector &&
+		    note_selector_key(&keys, &o->service->selector) != 0)
+			goto out;
+	mesh_iter_init(&it, s->m, MESH_SERVICEENTRY, NULL, NULL);
+	while ((o = mesh_iter_next(&it))) {
+		const struct node *sel =
+		    node_get(node_get(mesh_object_spec(o), "workloadSelector"), "labels");
+		if (sel && sel->type == NODE_MAP &&
+		    note_selector_key(&keys, labels_of(s, sel)) != 0)
+			goto out;
+	}
+	if (strmap_reserve(&ix->by_label, mesh_count(s->m, MESH_POD, NULL) + 16) != 0)
+		goto out;
 	mesh_iter_init(&it, s->m, MESH_POD, NULL, NULL);
 	while ((o = mesh_iter_next(&it))) {
 		if (!o->pod || !o->pod->ip)
 			continue;
 		for (size_t i = 0; i < o->labels.count; i++) {
-			snprintf(key, sizeof key, "%s\x1f%s=%s", o->namespace_,
-			         o->labels.items[i].key, o->labels.items[i].value);
+			if (!strmap_get(&keys, o->labels.items[i].key))
+				continue;
+			if (label_key(key, sizeof key, o->namespace_, o->labels.items[i].key,
+			              o->labels.items[i].value) != 0)
+				continue;
 			if (podindex_add(s, ix, key, o) != 0)
-				return -1;
+				goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	strmap_free(&keys);
+	return rc;
 }
 
 /* The pods of ns whose labels contain every pair of sel (none when sel is
@@ -200,7 +251,8 @@ static const struct podvec *podindex_candidates(struct podindex *ix, const char 
 	char key[1024];
 	if (!sel || sel->count == 0)
 		return NULL;
-	snprintf(key, sizeof key, "%s\x1f%s=%s", ns, sel->items[0].key, sel->items[0].value);
+	if (label_key(key, sizeof key, ns, sel->items[0].key, sel->items[0].value) != 0)
+		return NULL;
 	return strmap_get(&ix->by_label, key);
 }
 
@@ -551,7 +603,7 @@ int registry_build(struct synth *s)
 	struct svc *all = NULL;
 	size_t n = 0, cap = mesh_count(s->m, MESH_SERVICE, NULL) + 16;
 	int rc = -1;
-	strmap_init(&s->all_by_host);
+	strmap_init_borrowed(&s->all_by_host);
 	if (podindex_build(s, &ix) != 0)
 		goto out;
 	all = calloc(cap, sizeof *all);

@@ -326,14 +326,21 @@ static const char *route_operation(struct synth *s, const struct node *rmatch, c
 struct node *default_route(struct synth *s, const char *cluster, const char *operation)
 {
 	struct jb *b = &s->jb;
-	struct node *r = jb_map(b), *a;
-	jb_set_lit(b, jb_set_map(b, r, "match"), "prefix", "/");
-	a = jb_set_map(b, r, "route");
+	struct node *r = jb_map_n(b, 4), *a = jb_map_n(b, 5), *d = jb_map_n(b, 1);
+	/* The match and the retry policy are the same in every default route. */
+	if (!s->match_all) {
+		s->match_all = jb_map_n(b, 1);
+		jb_set_lit(b, s->match_all, "prefix", "/");
+		s->default_retries = convert_retries(s, NULL, 0);
+	}
+	jb_set(b, r, "match", s->match_all);
+	jb_set(b, r, "route", a);
 	jb_set_lit(b, a, "cluster", cluster);
 	jb_set_lit(b, a, "timeout", "0s");
-	jb_set(b, a, "retry_policy", convert_retries(s, NULL, 0));
+	jb_set(b, a, "retry_policy", s->default_retries);
 	route_set_timeout(s, a, "0s");
-	jb_set_lit(b, jb_set_map(b, r, "decorator"), "operation", operation);
+	jb_set(b, r, "decorator", d);
+	jb_set_lit(b, d, "operation", operation);
 	jb_set_lit(b, r, "name", "default");
 	return r;
 }

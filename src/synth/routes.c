@@ -54,50 +54,6 @@ static int http_or_sniffed(enum proto p)
 	return proto_is_http(p) || p == P_UNSUPPORTED;
 }
 
-/* For each visible service, the VirtualService with the most specific host
- * for it (MostSpecificWildcardVirtualServiceIndex): an exact host first,
- * else the longest matching wildcard; the oldest among equals. */
-static struct strmap *vs_index(struct synth *s)
-{
-	static const char key[] = "\x01vs-index";
-	struct strmap *ix = strmap_get(&s->cache, key);
-	if (ix)
-		return ix;
-	ix = arena_calloc(&s->tmp, 1, sizeof *ix);
-	if (!ix || strmap_put(&s->cache, key, ix) != 0) {
-		s->jb.oom = 1;
-		return NULL;
-	}
-	strmap_init(ix);
-	for (size_t i = 0; i < s->sc.nsvcs; i++) {
-		const struct svc *v = s->sc.svcs[i];
-		const struct cfg *best = NULL;
-		size_t best_len = 0;
-		int exact = 0;
-		if (strmap_get(ix, v->hostname))
-			continue;
-		for (size_t k = 0; k < s->sc.nvs && !exact; k++) {
-			const struct cfg *c = s->sc.vs[k];
-			for (size_t h = 0; h < c->nhosts; h++) {
-				const char *host = c->hosts[h];
-				if (strcasecmp(host, v->hostname) == 0) {
-					best = c;
-					exact = 1;
-					break;
-				}
-				if (host[0] == '*' && host_matches(host, v->hostname) &&
-				    strlen(host) > best_len) {
-					best = c;
-					best_len = strlen(host);
-				}
-			}
-		}
-		if (best && strmap_put(ix, v->hostname, (void *)best) != 0)
-			s->jb.oom = 1;
-	}
-	return ix;
-}
-
 /* The registry view of one listener port: service -> included. */
 struct portview {
 	struct strmap by_host; /* hostname -> svc with that port */
@@ -107,7 +63,7 @@ struct portview {
 
 static void portview_build(struct synth *s, struct portview *pv, int port)
 {
-	strmap_init(&pv->by_host);
+	strmap_init_borrowed(&pv->by_host);
 	pv->n = 0;
 	pv->svcs = arena_calloc(&s->tmp, s->sc.nsvcs + 1, sizeof *pv->svcs);
 	if (!pv->svcs) {
@@ -132,14 +88,16 @@ static void portview_build(struct synth *s, struct portview *pv, int port)
 }
 
 /* selectVirtualServices: on ports other than 80, only VirtualServices one
- * of whose hosts matches a service on the port. */
+ * of whose hosts matches a service on the port (only wildcards, on either
+ * side, need the walk over the services). */
 static int vs_selected(const struct cfg *c, const struct portview *pv)
 {
 	for (size_t h = 0; h < c->nhosts; h++) {
 		if (strmap_get(&pv->by_host, c->hosts[h]))
 			return 1;
 		for (size_t i = 0; i < pv->n; i++)
-			if (host_matches(c->hosts[h], pv->svcs[i]->hostname))
+			if ((c->hosts[h][0] == '*' || pv->svcs[i]->hostname[0] == '*') &&
+			    host_matches(c->hosts[h], pv->svcs[i]->hostname))
 				return 1;
 	}
 	return 0;
@@ -149,7 +107,6 @@ static void build_wrappers(struct synth *s, struct portview *pv, int port, struc
                            struct strmap *claimed)
 {
 	static const char *const mesh[] = {"mesh", NULL};
-	struct strmap *ix = vs_index(s);
 	struct vs_route_opts o = {port, mesh, 0};
 	for (size_t k = 0; k < s->sc.nvs; k++) {
 		const struct cfg *c = s->sc.vs[k];
@@ -165,8 +122,20 @@ static void build_wrappers(struct synth *s, struct portview *pv, int port, struc
 			return;
 		w->port = port;
 		w->routes = routes;
-		w->hosts = arena_calloc(&s->tmp, c->nhosts + 1, sizeof *w->hosts);
-		w->svcs = arena_calloc(&s->tmp, pv->n + 1, sizeof *w->svcs);
+		{
+			/* room for the services the hosts can claim */
+			size_t room = 0;
+			for (size_t h = 0; h < c->nhosts; h++) {
+				if (c->hosts[h][0] != '*') {
+					room++;
+					continue;
+				}
+				for (size_t i = 0; i < pv->n; i++)
+					room += host_matches(pv->svcs[i]->hostname, c->hosts[h]);
+			}
+			w->hosts = arena_calloc(&s->tmp, c->nhosts + 1, sizeof *w->hosts);
+			w->svcs = arena_calloc(&s->tmp, room + 1, sizeof *w->svcs);
+		}
 		if (!w->hosts || !w->svcs) {
 			s->jb.oom = 1;
 			return;
@@ -188,7 +157,7 @@ static void build_wrappers(struct synth *s, struct portview *pv, int port, struc
 					if (!host_matches(v->hostname, host))
 						continue;
 					found = 1;
-					if (ix && strmap_get(ix, v->hostname) == c)
+					if (scope_vs_most_specific(s, v->hostname) == c)
 						w->svcs[w->nsvcs++] = v;
 				}
 				if (!found)
@@ -270,17 +239,22 @@ static struct node *port_vhosts(struct synth *s, int port)
 	struct wrappers w = {0, 0, NULL};
 	struct strmap claimed, names, taken, known;
 	struct node *list = jb_seq(&s->jb);
-	strmap_init(&claimed);
-	strmap_init(&names);
-	strmap_init(&taken);
-	strmap_init(&known);
+	strmap_init_borrowed(&claimed);
+	strmap_init_borrowed(&names);
+	strmap_init_borrowed(&taken);
+	strmap_init_borrowed(&known);
 	portview_build(s, &pv, port);
+	/* room for every name the vhosts may claim: no rehash on the way */
+	if (strmap_reserve(&taken, pv.n * 8 + 64) != 0 || strmap_reserve(&names, pv.n + 64) != 0 ||
+	    strmap_reserve(&known, pv.n * 2 + 64) != 0)
+		s->jb.oom = 1;
 	build_wrappers(s, &pv, port, &w, &claimed);
 	for (size_t i = 0; i < w.n; i++)
 		for (size_t k = 0; k < w.items[i].nsvcs; k++) {
 			const char *h = w.items[i].svcs[k]->hostname;
 			if (strmap_put(&known, h, (void *)1) != 0 ||
-			    strmap_put(&known, jb_fmt(&s->jb, "%s:%d", h, port), (void *)1) != 0)
+			    (s->prof->domains_with_port &&
+			     strmap_put(&known, jb_fmt(&s->jb, "%s:%d", h, port), (void *)1) != 0))
 				s->jb.oom = 1;
 		}
 	for (size_t i = 0; i < w.n && !s->jb.oom; i++) {
@@ -371,9 +345,8 @@ static struct node *route_config(struct synth *s, const char *name, struct node 
  * vHostCache of buildSidecarOutboundHTTPRouteConfig). */
 static struct node *cached_vhosts(struct synth *s, int port)
 {
-	char key[32];
+	const char *key = jb_fmt(&s->jb, "\x02vh:%d", port);
 	struct node *list;
-	snprintf(key, sizeof key, "\x02vh:%d", port);
 	list = strmap_get(&s->cache, key);
 	if (list)
 		return list;
@@ -434,7 +407,5 @@ struct node *sidecar_route_config(struct synth *s, const char *name)
 
 void routes_cache_free(struct synth *s)
 {
-	struct strmap *ix = strmap_get(&s->cache, "\x01vs-index");
-	if (ix)
-		strmap_free(ix);
+	(void)s; /* the memo holds arena nodes only */
 }

@@ -156,13 +156,109 @@ static int vs_imported(const struct egress *eg, const struct cfg *c)
 	return 0;
 }
 
+/* The host index of the scope's VirtualServices. */
+static int index_vs(struct synth *s)
+{
+	struct scope *sc = &s->sc;
+	size_t total = 0, w = 0;
+	for (size_t i = 0; i < sc->nvs; i++)
+		total += sc->vs[i]->nhosts;
+	strmap_init_borrowed(&sc->vs_by_host);
+	sc->vs_wild = arena_calloc(&s->tmp, total + 1, sizeof *sc->vs_wild);
+	if (!sc->vs_wild)
+		return -1;
+	for (size_t i = 0; i < sc->nvs; i++) {
+		const struct cfg *c = sc->vs[i];
+		for (size_t h = 0; h < c->nhosts; h++) {
+			struct vsref *r, *at;
+			if (c->hosts[h][0] == '*') {
+				r = &sc->vs_wild[w++];
+				r->vs = c;
+				r->host = c->hosts[h];
+				r->order = i;
+				continue;
+			}
+			r = arena_calloc(&s->tmp, 1, sizeof *r);
+			if (!r)
+				return -1;
+			r->vs = c;
+			r->host = c->hosts[h];
+			r->order = i;
+			at = strmap_get(&sc->vs_by_host, c->hosts[h]);
+			if (!at) {
+				if (strmap_put(&sc->vs_by_host, c->hosts[h], r) != 0)
+					return -1;
+				continue;
+			}
+			while (at->next)
+				at = at->next;
+			if (at->vs != c)
+				at->next = r;
+		}
+	}
+	sc->nvs_wild = w;
+	return 0;
+}
+
+size_t scope_vs_for_host(struct synth *s, const char *host, const struct cfg **out, size_t cap)
+{
+	struct scope *sc = &s->sc;
+	const struct vsref *r = host[0] == '*' ? NULL : strmap_get(&sc->vs_by_host, host);
+	size_t n = 0, w = 0;
+	if (host[0] == '*') { /* a wildcard service: the slow way */
+		for (size_t i = 0; i < sc->nvs && n < cap; i++)
+			for (size_t h = 0; h < sc->vs[i]->nhosts; h++)
+				if (host_matches(sc->vs[i]->hosts[h], host)) {
+					out[n++] = sc->vs[i];
+					break;
+				}
+		return n;
+	}
+	/* Merge the exact chain and the matching wildcards by VS order. */
+	while ((r || w < sc->nvs_wild) && n < cap) {
+		const struct vsref *x = w < sc->nvs_wild ? &sc->vs_wild[w] : NULL;
+		if (x && !host_matches(x->host, host)) {
+			w++;
+			continue;
+		}
+		if (r && (!x || r->order <= x->order)) {
+			if (!n || out[n - 1] != r->vs)
+				out[n++] = r->vs;
+			r = r->next;
+		} else {
+			if (!n || out[n - 1] != x->vs)
+				out[n++] = x->vs;
+			w++;
+		}
+	}
+	return n;
+}
+
+const struct cfg *scope_vs_most_specific(struct synth *s, const char *hostname)
+{
+	struct scope *sc = &s->sc;
+	const struct vsref *r = strmap_get(&sc->vs_by_host, hostname);
+	const struct cfg *best = NULL;
+	size_t best_len = 0;
+	if (r)
+		return r->vs;
+	for (size_t w = 0; w < sc->nvs_wild; w++) {
+		const struct vsref *x = &sc->vs_wild[w];
+		if (host_matches(x->host, hostname) && strlen(x->host) > best_len) {
+			best = x->vs;
+			best_len = strlen(x->host);
+		}
+	}
+	return best;
+}
+
 int scope_build(struct synth *s)
 {
 	struct egress eg;
 	struct scope *sc = &s->sc;
 	const char *mode;
 	memset(sc, 0, sizeof *sc);
-	strmap_init(&sc->by_host);
+	strmap_init_borrowed(&sc->by_host);
 	sc->sidecar = s->gateway ? NULL : find_sidecar(s);
 	if (read_egress(s, sc->sidecar, &eg) != 0)
 		return synth_fail(s, "out of memory");
@@ -180,8 +276,8 @@ int scope_build(struct synth *s)
 		if (!svc_imported(s, &eg, v))
 			continue;
 		sc->svcs[sc->nsvcs++] = v;
-		if (!strmap_get(&sc->by_host, v->hostname) &&
-		    strmap_put(&sc->by_host, v->hostname, v) != 0)
+		v->dup_of = strmap_get(&sc->by_host, v->hostname);
+		if (!v->dup_of && strmap_put(&sc->by_host, v->hostname, v) != 0)
 			return synth_fail(s, "out of memory");
 	}
 
@@ -198,6 +294,8 @@ int scope_build(struct synth *s)
 		sc->vs[sc->nvs++] = c;
 	}
 	cfg_sort(sc->vs, sc->nvs);
+	if (index_vs(s) != 0)
+		return synth_fail(s, "out of memory");
 	for (size_t i = 0; i < s->ncfg[MESH_DESTINATIONRULE]; i++) {
 		struct cfg *c = &s->cfgs[MESH_DESTINATIONRULE][i];
 		const struct node *sel = node_get(node_get(c->spec, "workloadSelector"), "labels");
@@ -208,12 +306,36 @@ int scope_build(struct synth *s)
 		sc->dr[sc->ndr++] = c;
 	}
 	cfg_sort(sc->dr, sc->ndr);
+	/* An index: exact hosts chained oldest first, wildcards in a list. */
+	strmap_init_borrowed(&sc->dr_by_host);
+	sc->dr_wild = arena_calloc(&s->tmp, sc->ndr + 1, sizeof *sc->dr_wild);
+	if (!sc->dr_wild)
+		return synth_fail(s, "out of memory");
+	for (size_t i = 0; i < sc->ndr; i++) {
+		struct cfg *c = sc->dr[i], *at;
+		c->dr_next = NULL;
+		if (c->hosts[0][0] == '*') {
+			sc->dr_wild[sc->ndr_wild++] = c;
+			continue;
+		}
+		at = strmap_get(&sc->dr_by_host, c->hosts[0]);
+		if (!at) {
+			if (strmap_put(&sc->dr_by_host, c->hosts[0], c) != 0)
+				return synth_fail(s, "out of memory");
+			continue;
+		}
+		while (at->dr_next)
+			at = at->dr_next;
+		at->dr_next = c;
+	}
 	return 0;
 }
 
 void scope_free(struct synth *s)
 {
 	strmap_free(&s->sc.by_host);
+	strmap_free(&s->sc.vs_by_host);
+	strmap_free(&s->sc.dr_by_host);
 }
 
 struct svc *scope_find(struct synth *s, const char *hostname)
@@ -239,18 +361,31 @@ const struct cfg *scope_dr(struct synth *s, const char *hostname)
 	const struct cfg *best = NULL;
 	size_t best_score = 0;
 	int best_rank = 3;
-	for (size_t i = 0; i < s->sc.ndr; i++) {
-		const struct cfg *c = s->sc.dr[i];
-		size_t score = dr_match(c->hosts[0], hostname);
+	const struct cfg *c = strmap_get(&s->sc.dr_by_host, hostname);
+	size_t w = 0;
+	/* The exact ones (oldest first), then the wildcards (oldest first). */
+	for (;;) {
+		size_t score;
 		int rank;
-		if (!score)
-			continue;
+		if (!c) {
+			if (w == s->sc.ndr_wild)
+				break;
+			c = s->sc.dr_wild[w++];
+			score = dr_match(c->hosts[0], hostname);
+			if (!score) {
+				c = NULL;
+				continue;
+			}
+		} else {
+			score = (size_t)-1;
+		}
 		rank = strcmp(c->ns, s->ns) == 0 ? 0 : strcmp(c->ns, s->config_ns) == 0 ? 2 : 1;
 		if (!best || rank < best_rank || (rank == best_rank && score > best_score)) {
 			best = c;
 			best_rank = rank;
 			best_score = score;
 		}
+		c = c->dr_next && score == (size_t)-1 ? c->dr_next : NULL;
 	}
 	return best;
 }

@@ -203,9 +203,8 @@ struct xds_snapshot *synth_build(const struct mesh *m, const struct mesh_object 
 	s.config_ns = "istio-system";
 	jb_init(&s.jb, &snap->arena);
 	arena_init(&s.tmp, 256 * 1024);
-	strmap_init(&s.rds);
-	strmap_init(&s.cache);
-	strmap_init(&s.cluster_names);
+	strmap_init_borrowed(&s.rds);
+	strmap_init_borrowed(&s.cache);
 	s.domain = mesh_options(m)->cluster_domain;
 	s.dns_domain = jb_fmt(&s.jb, "%s.svc.%s", s.ns, s.domain);
 	s.static_listeners = jb_seq(&s.jb);
@@ -234,7 +233,6 @@ struct xds_snapshot *synth_build(const struct mesh *m, const struct mesh_object 
 	routes_cache_free(&s);
 	strmap_free(&s.cache);
 	strmap_free(&s.rds);
-	strmap_free(&s.cluster_names);
 	jb_free(&s.jb);
 	arena_free(&s.tmp);
 	if (rc != 0) {

@@ -17,17 +17,40 @@
 
 /* ---- jb.c: JSON trees in an arena ---------------------------------------- */
 
+struct jb_key {
+	const char *ptr;
+	struct node *node;
+};
+
+struct jb_int {
+	long long value;
+	struct node *node;
+};
+
+#define JB_CACHE 1024
+
 struct jb {
 	struct arena *a;
 	struct strmap keys; /* interned key scalars */
-	int oom;            /* an allocation failed: everything after is a no-op */
-	struct node dummy;  /* returned after a failure */
+	/* Keys are nearly always string literals: a cache by address first. */
+	struct jb_key kcache[JB_CACHE];
+	struct jb_key scache[JB_CACHE]; /* string scalars by address */
+	struct jb_int icache[JB_CACHE]; /* int scalars by value */
+	struct node *bools[2];
+	struct node *empty;
+	int oom;           /* an allocation failed: everything after is a no-op */
+	struct node dummy; /* returned after a failure */
 };
 
 int jb_init(struct jb *b, struct arena *a);
 void jb_free(struct jb *b);
 struct node *jb_map(struct jb *b);
 struct node *jb_seq(struct jb *b);
+/* A map or sequence with room for n entries (no regrowth up to n). */
+struct node *jb_map_n(struct jb *b, size_t n);
+struct node *jb_seq_n(struct jb *b, size_t n);
+/* The shared empty map ({}): never to be filled. */
+struct node *jb_empty(struct jb *b);
 /* A string scalar borrowing s (a literal, or a string that lives in the
  * arena or longer). */
 struct node *jb_lit(struct jb *b, const char *s);
@@ -122,6 +145,11 @@ struct ep {
 	int port;                         /* serves every service port on this one (the API
 	                                     server's 6443); 0: per port */
 	int healthy;
+	/* built once per build and shared by every cluster listing it (endpoints.c) */
+	const char *workload;    /* the istio workload metadata string */
+	struct node *metadata;   /* its LbEndpoint metadata, or NULL */
+	int cached_port;         /* the port of cached_lbe */
+	struct node *cached_lbe; /* the LbEndpoint for cached_port */
 };
 
 struct svc {
@@ -151,6 +179,13 @@ struct svc {
 	/* Alias Services (ExternalName) naming this one (current profile). */
 	size_t naliases;
 	struct svc **aliases;
+	/* built once per build and shared by its clusters (clusters.c) */
+	struct node *sans;        /* the SPIFFE identities of its endpoints */
+	struct node *tls_common;  /* the common_tls_context of its Istio mTLS */
+	struct node *md_services; /* the istio "services" metadata list */
+	/* The visible service of the same host name seen first (scope.c): its
+	 * cluster names win. NULL when this one is the first. */
+	const struct svc *dup_of;
 };
 
 /* An Istio config object as synth uses it: VirtualService, DestinationRule,
@@ -164,6 +199,7 @@ struct cfg {
 	int export_all, export_private;
 	size_t nexport;
 	const char **export_ns;
+	struct cfg *dr_next; /* the next DestinationRule of the same exact host (scope.c) */
 };
 
 /* ---- the build ---------------------------------------------------------- */
@@ -171,6 +207,14 @@ struct cfg {
 struct synth;
 
 /* One sidecar's view: what it imports (Sidecar egress, exportTo). */
+/* A VirtualService host in the scope's index (scope.c). */
+struct vsref {
+	const struct cfg *vs;
+	const char *host;
+	size_t order; /* the VirtualService's place in scope.vs */
+	struct vsref *next;
+};
+
 struct scope {
 	size_t nsvcs;
 	struct svc **svcs;     /* visible services, in the registry's order */
@@ -178,7 +222,13 @@ struct scope {
 	size_t nvs;
 	struct cfg **vs; /* VirtualServices for this proxy, oldest first */
 	size_t ndr;
-	struct cfg **dr;           /* DestinationRules for this proxy, oldest first */
+	struct cfg **dr;          /* DestinationRules for this proxy, oldest first */
+	struct strmap vs_by_host; /* exact VirtualService host -> struct vsref chain */
+	size_t nvs_wild;
+	struct vsref *vs_wild;    /* wildcard VirtualService hosts, in VS order */
+	struct strmap dr_by_host; /* exact host -> first struct cfg of a chain (dr_next) */
+	size_t ndr_wild;
+	struct cfg **dr_wild;      /* DestinationRules with a wildcard host */
 	const struct cfg *sidecar; /* the Sidecar resource in force, or NULL */
 	int registry_only;         /* outboundTrafficPolicy REGISTRY_ONLY */
 };
@@ -221,12 +271,18 @@ struct synth {
 	size_t nrds;
 	const char **rds_names;
 
-	struct strmap cache;         /* per-build memo (routes.c) */
-	struct strmap cluster_names; /* clusters built so far */
+	struct strmap cache; /* per-build memo (routes.c) */
 	/* subtrees shared by many resources (hcm.c) */
 	struct node *ads_source, *eds_config, *http_filters_out, *tcp_stats_filter;
 	struct node *tls_inspector, *http_inspector, *sds_default, *sds_rootca;
 	struct node *tsm_disabled, *tls_params, *mx_cluster_filters;
+	struct node *circuit_breakers;   /* the default, unmodified */
+	struct node *default_thresholds; /* its one threshold */
+	struct node *hpo_h2, *hpo_auto;  /* typed_extension_protocol_options by protocol */
+	struct node *cla_policy;         /* the CLA policy {overprovisioning_factor: 140} */
+	struct node *match_istio;        /* {tlsMode: istio} */
+	struct node *match_all;          /* {prefix: "/"} */
+	struct node *default_retries;    /* the default route's retry policy */
 };
 
 /* Marks the build failed (first message wins). Returns -1. */
@@ -259,6 +315,13 @@ int scope_build(struct synth *s);
 void scope_free(struct synth *s);
 /* The service visible to the proxy named hostname, or NULL. */
 struct svc *scope_find(struct synth *s, const char *hostname);
+/* The VirtualServices of the scope one of whose hosts matches host (a
+ * wildcard on either side), oldest first; at most cap into out. Returns the
+ * count. */
+size_t scope_vs_for_host(struct synth *s, const char *host, const struct cfg **out, size_t cap);
+/* The VirtualService whose host names hostname most specifically: an exact
+ * host, else the longest wildcard; the oldest among equals. NULL: none. */
+const struct cfg *scope_vs_most_specific(struct synth *s, const char *hostname);
 /* The DestinationRule for hostname that applies to the proxy, or NULL. */
 const struct cfg *scope_dr(struct synth *s, const char *hostname);
 /* PeerAuthentication mode for port (0: any) of the proxy's workload:
@@ -374,8 +437,14 @@ int outbound_clusters(struct synth *s, int gateway);
 int fixed_clusters(struct synth *s);
 /* Adds a cluster to the static or dynamic active list of the dump. */
 void cluster_add(struct synth *s, struct node *cluster, int is_static);
-struct node *auto_mtls_matches(struct synth *s, const char *sni, struct node *sans);
-struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *sans);
+/* The auto-mTLS transport_socket_matches (tlsMode-istio, tlsMode-disabled)
+ * for sni with the common_tls_context common. */
+struct node *auto_mtls_matches(struct synth *s, const char *sni, struct node *common);
+/* The common_tls_context of Istio mTLS verifying the identities in sans
+ * (a list of StringMatchers; NULL or empty: none). */
+struct node *istio_tls_common(struct synth *s, struct node *sans);
+/* An Istio mTLS transport socket for sni (common NULL: no identities). */
+struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *common);
 /* Applies a DestinationRule trafficPolicy (port level and subset merged as
  * istiod merges them) to the fields of a cluster of v's port p. */
 void apply_traffic_policy(struct synth *s, struct cfields *f, const struct svc *v,
