@@ -49,6 +49,8 @@ describe("the seed walkthrough's request from web-frontend to customers", functi
     assert.are.equal("envoy.filters.network.http_connection_manager", trace.network_filter)
     assert.are.equal("80", trace.route_config.name)
     assert.are.equal("from RDS", step(trace, "route_config").chosen.text)
+    assert.matches("^matches: transport_protocol raw_buffer, application_protocols [%w/.,]*http/1%.1",
+      step(trace, "filter_chain").chosen.text)
   end)
 
   it("matches the customers virtual host by its domain, not the others", function()

@@ -64,7 +64,10 @@ SAY.filter_chain = {
     return ("%s %s: a more specific chain matches %s"):format(FIELD_NAMES[n.field] or n.field,
       q(n.expected), q(n.actual))
   end,
-  match = function() return "matches the connection" end,
+  match = function(n)
+    if n.expected and n.expected ~= "" then return "matches: " .. n.expected end
+    return "matches any connection"
+  end,
   ambiguous = function() return "matches, as do others just as specific (Envoy rejects that); the first is taken" end,
   default_filter_chain = function() return "no chain matches: default_filter_chain" end,
   filter_chain_matcher = function() return "chosen by filter_chain_matcher" end,
@@ -128,8 +131,9 @@ SAY.route = {
   tls_context = function() return "needs a client certificate (tls_context)" end,
   metadata = function() return "needs dynamic metadata or filter state" end,
   match = function(n)
+    if n.field == "connect_matcher" then return "a CONNECT request" end
     if n.expected and n.expected ~= "" then
-      return ("%s matches %s"):format(n.expected, n.actual or "")
+      return ("%s %s matches %s"):format(n.field or "", n.expected, n.actual or "")
     end
     return "matches"
   end,

@@ -805,6 +805,45 @@ static const struct rs_chain *by_name(const struct rs_listener *l, const char *n
 	return NULL;
 }
 
+/* What the chain's filter_chain_match asks for, for explanations:
+ * "transport_protocol raw_buffer, application_protocols http/1.1,h2c", or
+ * "" when it matches anything. */
+static void match_text(const struct rs_chain *ch, char *buf, size_t cap)
+{
+	size_t used = 0;
+	char list[512];
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (used < cap)                                                                    \
+			used += (size_t)snprintf(buf + used, cap - used, __VA_ARGS__);             \
+	} while (0)
+	buf[0] = '\0';
+	if (ch->dest_port)
+		ADD("%sdestination_port %u", used ? ", " : "", (unsigned)ch->dest_port);
+	if (ch->dest_count) {
+		cidr_text(ch->dest, ch->dest_count, list, sizeof list);
+		ADD("%sprefix_ranges %s", used ? ", " : "", list);
+	}
+	if (ch->sn_count) {
+		list_text(ch->server_names, ch->sn_count, list, sizeof list, 1);
+		ADD("%sserver_names %s", used ? ", " : "", list);
+	}
+	if (ch->transport)
+		ADD("%stransport_protocol %s", used ? ", " : "", ch->transport);
+	if (ch->alpn_count) {
+		list_text(ch->alpn, ch->alpn_count, list, sizeof list, 0);
+		ADD("%sapplication_protocols %s", used ? ", " : "", list);
+	}
+	if (ch->source_type)
+		ADD("%ssource_type %s", used ? ", " : "",
+		    ch->source_type == 1 ? "SAME_IP_OR_LOOPBACK" : "EXTERNAL");
+	if (ch->src_count) {
+		cidr_text(ch->src, ch->src_count, list, sizeof list);
+		ADD("%ssource_prefix_ranges %s", used ? ", " : "", list);
+	}
+#undef ADD
+}
+
 static const struct rs_chain *dead_end(struct rs_ctx *c, const struct rs_listener *l)
 {
 	if (l->default_chain) {
@@ -880,7 +919,11 @@ const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listene
 		return dead_end(c, l);
 	/* Several identical matches are a configuration error in Envoy; the
 	 * first one is the honest guess. */
-	chain_note(c, &l->chains[cand[0]], RESOLVE_CHOSEN, n > 1 ? "ambiguous" : "match", NULL,
-	           NULL, NULL);
+	if (c->note) {
+		char what[768];
+		match_text(&l->chains[cand[0]], what, sizeof what);
+		chain_note(c, &l->chains[cand[0]], RESOLVE_CHOSEN, n > 1 ? "ambiguous" : "match",
+		           NULL, what, NULL);
+	}
 	return &l->chains[cand[0]];
 }

@@ -214,6 +214,12 @@ static int tls_redirect_needed(struct rs_ctx *c, const struct rs_vhost *vh)
 	         memcmp(v, "true", 4) == 0);
 }
 
+static const char *const path_kind_name[] = {
+    [PK_PREFIX] = "prefix",           [PK_PATH] = "path",
+    [PK_REGEX] = "safe_regex",        [PK_SEP_PREFIX] = "path_separated_prefix",
+    [PK_CONNECT] = "connect_matcher", [PK_TEMPLATE] = "path_template",
+};
+
 void rs_route_request(struct rs_ctx *c, const struct rs_route_config *rc,
                       struct resolve_result *out)
 {
@@ -280,8 +286,9 @@ void rs_route_request(struct rs_ctx *c, const struct rs_route_config *rc,
 		out->flags = "NR";
 		return;
 	}
-	rs_note(c, RESOLVE_STEP_ROUTE, RESOLVE_CHOSEN, won->name, won->index, "match", NULL,
-	        won->path_value, won->path_len, c->path, c->path_len);
+	rs_note(c, RESOLVE_STEP_ROUTE, RESOLVE_CHOSEN, won->name, won->index, "match",
+	        path_kind_name[won->path_kind], won->path_value, won->path_len, c->path,
+	        c->path_len);
 	out->route_name = won->name;
 	out->route_index = won->index;
 	out->route_json = won->json;
