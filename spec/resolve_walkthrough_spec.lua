@@ -6,6 +6,8 @@
 -- outbound|80||customers.default.svc.cluster.local, whose endpoints are the
 -- customers pods. Then Bookinfo's header and weighted routing.
 
+local process = dofile("spec/helpers/process.lua")
+
 local function step(trace, name)
   for _, s in ipairs(trace.steps) do
     if s.step == name then return s end
@@ -144,5 +146,25 @@ describe("Bookinfo's reviews routing through productpage's sidecar", function()
       proxy:resolve({ url = "http://reviews:9080/", random_value = 80 }).cluster.name)
     local other = proxy:resolve({ url = "http://reviews:9080/", random_value = 5, headers = { ["end-user"] = "bob" } })
     assert.are.equal('header end-user: "bob" does not match "jason"', step(other, "route").rejected[1].text)
+  end)
+end)
+
+describe("examples/trace.lua", function()
+  it("prints the walkthrough's request and exits 0 when it is forwarded", function()
+    local r = process.meshlua({ "examples/trace.lua" })
+    assert.are.equal(0, r.code)
+    assert.matches("^GET http://customers.default.svc.cluster.local/ → ", r.stdout)
+    assert.matches("\n  outcome         forwarded to [%d.]+:3000\n$", r.stdout)
+  end)
+
+  it("traces a request through a real dump, with headers, and exits 1 when it is not forwarded", function()
+    local r = process.meshlua({ "examples/trace.lua", "../shared/fixtures/istioctl/describe/http_config.json",
+      "http://productpage:9080/login", "10.96.1.1", "end-user=jason" })
+    assert.are.equal(1, r.code)
+    assert.matches("listener        (none)", r.stdout, 1, true)
+    r = process.meshlua({ "examples/trace.lua", "../shared/fixtures/istioctl/authz/configdump.yaml",
+      "http://httpbin.default:8000/" })
+    assert.are.equal(2, r.code)
+    assert.matches("give address =", r.stderr, 1, true)
   end)
 end)

@@ -251,6 +251,8 @@ local function candidate_name(step, n)
     return n.candidate ~= "" and ("#%d %s"):format(n.index, n.candidate) or ("#%d"):format(n.index)
   elseif step == "endpoint" or step == "action" then
     return n.candidate
+  elseif step == "route_config" and n.candidate == "" then
+    return "(unnamed)"
   end
   return n.candidate
 end
