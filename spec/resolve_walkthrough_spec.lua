@@ -117,6 +117,19 @@ describe("the seed walkthrough's request from web-frontend to customers", functi
   end)
 end)
 
+describe("the walkthrough's ingress gateway", function()
+  it("routes frontend.bigbang.dev to web-frontend through the gateway's port 8080 listener", function()
+    local gw = seed_mesh():proxy("deployment/public-ingressgateway", "istio-system")
+    local t = gw:resolve({ url = "http://10.0.0.1:8080/", authority = "frontend.bigbang.dev" })
+    assert.are.equal("0.0.0.0_8080", t.listener.name)
+    assert.are.equal("frontend.bigbang.dev:80", t.virtual_host.name)
+    assert.are.equal("outbound|80||web-frontend.default.svc.cluster.local", t.cluster.name)
+    assert.are.equal("forwarded", t.outcome)
+    assert.are.equal(8080, t.endpoint.port)
+    assert.are.equal("404 NR", gw:resolve({ url = "http://10.0.0.1:8080/", authority = "nobody.example" }).outcome)
+  end)
+end)
+
 describe("Bookinfo's reviews routing through productpage's sidecar", function()
   local proxy
   setup(function()
