@@ -339,7 +339,7 @@ static void pretty(struct writer *w, const struct node *n, enum kind k, const ch
 /* ---- legacy jsonpb with Indent (bootstrap, secret -o json) ---- */
 
 static void jp_value(struct writer *w, const struct node *v, enum kind k, const char *parent,
-                     int level, const struct node *msg);
+                     int level);
 
 static void jp_message(struct writer *w, const struct node *n, const char *parent, int level,
                        int drop_type)
@@ -359,7 +359,7 @@ static void jp_message(struct writer *w, const struct node *n, const char *paren
 		quote(w, name, strlen(name));
 		put(w, ": ", 2);
 		xds_json_snake(p->key->str, snake, sizeof snake);
-		jp_value(w, p->value, field_kind(n, parent, snake, p->value), snake, level, n);
+		jp_value(w, p->value, field_kind(n, parent, snake, p->value), snake, level);
 	}
 	put(w, "\n", 1);
 	pad(w, level);
@@ -371,9 +371,8 @@ static void jp_singular(struct writer *w, const struct node *v, enum kind k, con
 
 /* jsonpb's marshalValue for a field of kind k whose message sits at level. */
 static void jp_value(struct writer *w, const struct node *v, enum kind k, const char *parent,
-                     int level, const struct node *msg)
+                     int level)
 {
-	(void)msg;
 	if (v->type == NODE_SEQ && k != K_VALUE) {
 		put(w, "[", 1);
 		for (size_t i = 0; i < v->len; i++) {
@@ -425,13 +424,13 @@ static void jp_singular(struct writer *w, const struct node *v, enum kind k, con
 	switch (k) {
 	case K_STRUCT:
 		/* Struct -> marshalValue(fields map) one level deeper. */
-		jp_value(w, v, K_MAP_SCALAR, "", level + 1, NULL);
+		jp_value(w, v, K_MAP_SCALAR, "", level + 1);
 		return;
 	case K_VALUE:
 		if (v->type == NODE_MAP)
 			jp_singular(w, v, K_STRUCT, "", level + 1);
 		else /* ListValue -> marshalValue(values list) one level deeper */
-			jp_value(w, v, K_MESSAGE, "", level + 1, NULL);
+			jp_value(w, v, K_MESSAGE, "", level + 1);
 		return;
 	default:
 		jp_message(w, v, parent, level + 1, 0);

@@ -254,11 +254,6 @@ static int eq_fold(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-struct eds_ctx {
-	struct xds_view *v;
-	const struct xds_eds_filter *f;
-};
-
 /* Copies map m with field `field` replaced by value (dropped when NULL). */
 static struct node *with_field(struct arena *a, const struct node *m, const char *field,
                                struct node *value)
