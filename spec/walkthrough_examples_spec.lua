@@ -13,9 +13,11 @@ describe("examples/bookinfo.lua", function()
   end)
 
   it("shows the header route to v2 and both sides of the 80/20 split in traces", function()
-    assert.truthy(r.stdout:find("route           #1 jason  (/ matches /reviews/0)", 1, true))
-    assert.truthy(r.stdout:find("outbound|9080|v1|reviews.default.svc.cluster.local  (weight 80: random_value 10 % 100 = 10 falls in [0, 80))", 1, true))
-    assert.truthy(r.stdout:find("outbound|9080|v3|reviews.default.svc.cluster.local  (weight 20: random_value 90 % 100 = 90 falls in [80, 100))", 1, true))
+    -- The trace's words belong to the resolution engine; what matters here
+    -- is which route and which weighted cluster each request took.
+    assert.truthy(r.stdout:find("\n  route           #1 jason ", 1, true))
+    assert.truthy(r.stdout:find("\n  action          outbound|9080|v1|reviews.default.svc.cluster.local  (weight 80", 1, true))
+    assert.truthy(r.stdout:find("\n  action          outbound|9080|v3|reviews.default.svc.cluster.local  (weight 20", 1, true))
     assert.truthy(r.stdout:find(" 80  outbound|9080|v1|reviews.default.svc.cluster.local\n 20  outbound|9080|v3|reviews.default.svc.cluster.local\n", 1, true))
   end)
 
