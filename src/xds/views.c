@@ -128,7 +128,21 @@ static int fill_cluster_row(struct xds_view *v, struct xds_cluster_row *row,
 	char buf[1024], dr[512];
 	const char *dir = "", *subset = "", *fqdn = r->name;
 	long port = 0;
-	const char *type = node_text(node_field(r->json, "type"));
+	const char *type = NULL;
+	const struct node *metadata = NULL;
+	int custom = 0;
+	/* One pass over the cluster's fields (clusters have a dozen or more and
+	 * there may be tens of thousands): the first letter picks the candidates. */
+	for (size_t i = 0; r->json->type == NODE_MAP && i < r->json->len; i++) {
+		const char *key = r->json->pairs[i].key->str;
+		const struct node *value = r->json->pairs[i].value;
+		if (key[0] == 't' && node_field_name_is(key, "type"))
+			type = node_text(value);
+		else if (key[0] == 'c' && node_field_name_is(key, "cluster_type"))
+			custom = 1;
+		else if (key[0] == 'm' && node_field_name_is(key, "metadata"))
+			metadata = value;
+	}
 	memset(row, 0, sizeof *row);
 	row->res = r;
 	row->name = r->name;
@@ -144,10 +158,9 @@ static int fill_cluster_row(struct xds_view *v, struct xds_cluster_row *row,
 		row->fqdn = r->name;
 	}
 	/* GetType(): a custom cluster_type leaves the enum at its default. */
-	row->type = type && !node_field(r->json, "cluster_type") ? type : "STATIC";
+	row->type = type && !custom ? type : "STATIC";
 	row->dest_rule =
-	    arena_copy(&v->arena, xds_describe_management(node_field(r->json, "metadata"), prefix,
-	                                                  dr, sizeof dr));
+	    arena_copy(&v->arena, xds_describe_management(metadata, prefix, dr, sizeof dr));
 	if (!row->direction || !row->subset || !row->fqdn || !row->dest_rule)
 		return -1;
 	return 0;
