@@ -165,7 +165,7 @@ struct node *bootstrap_build(struct synth *s)
 	labels = jb_set_map(b, md, "LABELS");
 	for (size_t i = 0; i < s->pod->labels.count; i++)
 		jb_set(b, labels, s->pod->labels.items[i].key,
-		       jb_lit(b, s->pod->labels.items[i].value));
+		       jb_str(b, s->pod->labels.items[i].value));
 	jb_set_str(b, md, "MESH_ID", s->domain);
 	jb_set_str(b, md, "NAME", s->pod->name);
 	jb_set_str(b, md, "NAMESPACE", s->ns);

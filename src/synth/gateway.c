@@ -100,7 +100,7 @@ static const char *intersect(const char *server, const char *vs)
 static struct node *gateway_domains(struct synth *s, const char *host, int port)
 {
 	struct node *d = jb_seq(&s->jb);
-	jb_push_lit(&s->jb, d, host);
+	jb_push_str(&s->jb, d, host);
 	if (s->prof->gateway_domain_port && strcmp(host, "*") != 0)
 		jb_push_str(&s->jb, d,
 		            host[0] == '*' ? jb_fmt(&s->jb, "%s:%d", host, port)
@@ -228,7 +228,7 @@ static void server_names(struct synth *s, struct node *match, const struct node 
 			continue;
 		if (!sn)
 			sn = jb_set_seq(&s->jb, match, "server_names");
-		jb_push_lit(&s->jb, sn, h);
+		jb_push_str(&s->jb, sn, h);
 	}
 }
 

@@ -205,6 +205,24 @@ struct node *jb_str(struct jb *b, const char *s)
 	return jb_lit(b, jb_strdup(b, s));
 }
 
+const char *jb_own(struct jb *b, const char *s)
+{
+	struct jb_key *slot;
+	char *copy;
+	if (!s)
+		return NULL;
+	slot = &b->ocache[slot_of(s)];
+	if (slot->ptr == s)
+		return slot->node->str;
+	copy = jb_strdup(b, s);
+	if (b->oom)
+		return copy;
+	/* the slot keeps the copy in a scalar node: jb_lit of it is free */
+	slot->node = jb_lit(b, copy);
+	slot->ptr = s;
+	return copy;
+}
+
 struct node *jb_int(struct jb *b, long long v)
 {
 	struct jb_int *slot = &b->icache[(unsigned long long)v % JB_CACHE];

@@ -561,7 +561,7 @@ static struct node *chain_match(struct synth *s, const struct chain *c)
 		memcpy(sorted, c->sni, c->nsni * sizeof *sorted);
 		qsort(sorted, c->nsni, sizeof *sorted, str_cmp);
 		for (size_t i = 0; i < c->nsni; i++)
-			jb_push_lit(b, sn, sorted[i]);
+			jb_push_lit(b, sn, jb_own(b, sorted[i]));
 	}
 	return m;
 }

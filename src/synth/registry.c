@@ -51,7 +51,7 @@ const char *resolve_short(struct synth *s, const char *host, const char *ns)
 {
 	if (!host || !*host || strcmp(host, "*") == 0 || strchr(host, '.') || strchr(host, ':') ||
 	    is_ipv4ish(host))
-		return host;
+		return jb_own(&s->jb, host);
 	return jb_fmt(&s->jb, "%s.%s.svc.%s", host, ns, s->domain);
 }
 
@@ -278,10 +278,10 @@ static int add_pod_eps(struct synth *s, struct svc *v, struct podindex *ix,
 		if (!pod->pod->ready && !s->prof->send_unhealthy_endpoints)
 			continue;
 		e = &v->eps[n++];
-		e->address = pod->pod->ip;
+		e->address = jb_own(&s->jb, pod->pod->ip);
 		e->pod = pod;
 		e->labels = &pod->labels;
-		e->sa = pod->pod->spec.service_account;
+		e->sa = jb_own(&s->jb, pod->pod->spec.service_account);
 		e->healthy = pod->pod->ready;
 	}
 	v->neps = n;
@@ -295,8 +295,8 @@ static int add_kube_service(struct synth *s, struct svc *v, struct mesh_object *
 	const char *exp = mesh_labels_get(&o->annotations, "networking.istio.io/exportTo");
 	v->obj = o;
 	v->k8s = 1;
-	v->name = o->name;
-	v->ns = o->namespace_;
+	v->name = jb_own(&s->jb, o->name);
+	v->ns = jb_own(&s->jb, o->namespace_);
 	v->uid = o->uid;
 	v->created = o->created;
 	v->hostname = jb_fmt(&s->jb, "%s.%s.svc.%s", o->name, o->namespace_, s->domain);
@@ -304,13 +304,13 @@ static int add_kube_service(struct synth *s, struct svc *v, struct mesh_object *
 	v->res = RES_EDS;
 	v->address = "0.0.0.0";
 	if (k->type == MESH_SVC_EXTERNAL_NAME) {
-		v->alias_target = k->external_name;
+		v->alias_target = jb_own(&s->jb, k->external_name);
 		v->res = s->prof->external_name_alias ? RES_ALIAS : RES_DNS;
 		v->mesh_external = 1;
 	} else if (k->headless) {
 		v->res = RES_PASSTHROUGH;
 	} else if (k->cluster_ip) {
-		v->address = k->cluster_ip;
+		v->address = jb_own(&s->jb, k->cluster_ip);
 	}
 	if (strcmp(v->address, "0.0.0.0") != 0) {
 		v->naddr = 1;
@@ -325,7 +325,7 @@ static int add_kube_service(struct synth *s, struct svc *v, struct mesh_object *
 		return -1;
 	for (size_t i = 0; i < k->port_count; i++) {
 		struct sport *p = &v->ports[v->nports++];
-		p->name = k->ports[i].name ? k->ports[i].name : "";
+		p->name = k->ports[i].name ? jb_own(&s->jb, k->ports[i].name) : "";
 		p->port = k->ports[i].port;
 		p->proto = proto_of_kube_port(&k->ports[i]);
 		p->kport = &k->ports[i];
@@ -337,7 +337,7 @@ static int add_kube_service(struct synth *s, struct svc *v, struct mesh_object *
 		if (!v->eps)
 			return -1;
 		v->neps = 1;
-		v->eps[0].address = k->apiserver_ip;
+		v->eps[0].address = jb_own(&s->jb, k->apiserver_ip);
 		v->eps[0].labels = &no_labels;
 		v->eps[0].healthy = 1;
 		v->eps[0].port = k->apiserver_port;
@@ -350,7 +350,7 @@ static int add_kube_service(struct synth *s, struct svc *v, struct mesh_object *
 		if (!v->eps)
 			return -1;
 		v->neps = 1;
-		v->eps[0].address = k->external_name;
+		v->eps[0].address = jb_own(&s->jb, k->external_name);
 		v->eps[0].labels = &no_labels;
 		v->eps[0].healthy = 1;
 		return 0;
@@ -417,12 +417,12 @@ static int se_endpoints(struct synth *s, struct svc *v, const struct node *spec,
 			if (!addr)
 				continue;
 			d = &v->eps[v->neps++];
-			d->address = addr;
+			d->address = jb_own(&s->jb, addr);
 			d->labels = labels_of(s, node_get(e, "labels"));
 			d->ports = node_get(e, "ports");
-			d->sa = node_text(node_get(e, "serviceAccount"));
-			d->network = node_text(node_get(e, "network"));
-			d->locality = node_text(node_get(e, "locality"));
+			d->sa = jb_own(&s->jb, node_text(node_get(e, "serviceAccount")));
+			d->network = jb_own(&s->jb, node_text(node_get(e, "network")));
+			d->locality = jb_own(&s->jb, node_text(node_get(e, "locality")));
 			if (node_int(node_get(e, "weight"), &w) == 0 && w > 0 && w < 1 << 30)
 				d->weight = (int)w;
 			d->healthy = 1;
@@ -466,11 +466,11 @@ static int add_service_entry(struct synth *s, struct mesh_object *o, struct podi
 		memset(&proto, 0, sizeof proto);
 		proto.obj = o;
 		proto.is_se = 1;
-		proto.name = o->name;
-		proto.ns = o->namespace_;
+		proto.name = jb_own(&s->jb, o->name);
+		proto.ns = jb_own(&s->jb, o->namespace_);
 		proto.uid = o->uid;
 		proto.created = o->created;
-		proto.hostname = host;
+		proto.hostname = jb_own(&s->jb, host);
 		proto.res = se_resolution(node_text(node_get(spec, "resolution")));
 		proto.mesh_external = !loc || strcmp(loc, "MESH_INTERNAL") != 0;
 		read_export(s, node_get(spec, "exportTo"), NULL, &proto.export_all,
@@ -487,7 +487,7 @@ static int add_service_entry(struct synth *s, struct mesh_object *o, struct podi
 					continue;
 				d = &proto.ports[proto.nports++];
 				d->port = (int)num;
-				d->name = node_text(node_get(p, "name"));
+				d->name = jb_own(&s->jb, node_text(node_get(p, "name")));
 				if (!d->name)
 					d->name = "";
 				d->proto =
@@ -502,8 +502,9 @@ static int add_service_entry(struct synth *s, struct mesh_object *o, struct podi
 			if (!proto.addrs)
 				return -1;
 			for (size_t a = 0; a < naddr; a++)
-				proto.addrs[a] =
-				    node_text(addrs->items[a]) ? node_text(addrs->items[a]) : "";
+				proto.addrs[a] = node_text(addrs->items[a])
+				                     ? jb_own(&s->jb, node_text(addrs->items[a]))
+				                     : "";
 		}
 		if (se_endpoints(s, &proto, spec, ix, o) != 0)
 			return -1;
@@ -557,8 +558,8 @@ static int read_configs(struct synth *s, enum mesh_kind kind)
 		const struct node *hosts;
 		c->obj = o;
 		c->spec = mesh_object_spec(o) ? mesh_object_spec(o) : &empty;
-		c->name = o->name;
-		c->ns = o->namespace_;
+		c->name = jb_own(&s->jb, o->name);
+		c->ns = jb_own(&s->jb, o->namespace_);
 		read_export(s, node_get(c->spec, "exportTo"), NULL, &c->export_all,
 		            &c->export_private, &c->export_ns, &c->nexport);
 		hosts = kind == MESH_VIRTUALSERVICE ? node_get(c->spec, "hosts") : NULL;

@@ -504,7 +504,7 @@ static struct node *fault_config(struct synth *s, const struct node *fault)
 			jb_set_int(b, a, "http_status", code);
 			any = 1;
 		} else if (node_text(node_get(abort, "grpcStatus"))) {
-			jb_set_lit(b, a, "grpc_status", node_text(node_get(abort, "grpcStatus")));
+			jb_set_str(b, a, "grpc_status", node_text(node_get(abort, "grpcStatus")));
 			any = 1;
 		}
 		if (node_get(abort, "percentage"))
@@ -692,7 +692,7 @@ static struct node *translate(struct synth *s, const struct cfg *vs, const struc
 				if (dh.req_rm->len)
 					jb_set(b, cw, "request_headers_to_remove", dh.req_rm);
 				if (dh.authority)
-					jb_set_lit(b, cw, "host_rewrite_literal", dh.authority);
+					jb_set_str(b, cw, "host_rewrite_literal", dh.authority);
 				jb_push(b, cl, cw);
 				{
 					int p = 0;

@@ -35,6 +35,7 @@ struct jb {
 	/* Keys are nearly always string literals: a cache by address first. */
 	struct jb_key kcache[JB_CACHE];
 	struct jb_key scache[JB_CACHE]; /* string scalars by address */
+	struct jb_key ocache[JB_CACHE]; /* jb_own copies by source address */
 	struct jb_int icache[JB_CACHE]; /* int scalars by value */
 	struct node *bools[2];
 	struct node *empty;
@@ -51,11 +52,16 @@ struct node *jb_map_n(struct jb *b, size_t n);
 struct node *jb_seq_n(struct jb *b, size_t n);
 /* The shared empty map ({}): never to be filled. */
 struct node *jb_empty(struct jb *b);
-/* A string scalar borrowing s (a literal, or a string that lives in the
- * arena or longer). */
+/* A string scalar borrowing s: a literal, or a string of the snapshot's
+ * arena (jb_fmt, jb_strdup, jb_own) -- never the mesh's, whose objects may go
+ * while the snapshot lives. */
 struct node *jb_lit(struct jb *b, const char *s);
 /* A string scalar with a copy of s. */
 struct node *jb_str(struct jb *b, const char *s);
+/* A copy of s in the arena, made once per address: for strings the tree
+ * must not borrow (the mesh's, the manifests', the build's scratch), which
+ * stay unchanged while the build runs. NULL for NULL. */
+const char *jb_own(struct jb *b, const char *s);
 struct node *jb_int(struct jb *b, long long v);
 struct node *jb_bool(struct jb *b, int v);
 /* A copy of s, or printf-formatted text, in the arena ("" after a failure). */
