@@ -117,13 +117,10 @@ static int l_mesh_proxy(lua_State *L)
 		if (!pod)
 			return meshlua_mesh_error(L, &err);
 	}
-	if (mesh_pod_proxy_check(pod, &err) != 0) {
-		char why[sizeof err.message];
-		memcpy(why, err.message, sizeof why);
-		mesh_error_set(&err, NULL, 0, 0, "pod %s.%s has no Envoy: %s", pod->name,
-		               pod->namespace_, why);
+	/* "pod <name>.<ns> has no Envoy: it has no istio-proxy sidecar because
+	 * <why>" (mesh_pod_proxy_check says it all). */
+	if (mesh_pod_proxy_check(pod, &err) != 0)
 		return meshlua_mesh_error(L, &err);
-	}
 	snap = synth_build(lm->mesh, pod, lm->profile, &err);
 	if (!snap)
 		return meshlua_mesh_error(L, &err);

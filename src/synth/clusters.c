@@ -220,39 +220,86 @@ struct node *istio_upstream_tls(struct synth *s, const char *sni, struct node *c
 	return ts;
 }
 
-/* The SPIFFE identities of v's endpoints, sorted, unique. */
-static struct node *service_sans(struct synth *s, const struct svc *v)
+/* The common_tls_context verifying the SPIFFE identities of v's endpoints
+ * (sorted, unique), shared by the services whose endpoints have the same
+ * identities (the services of one namespace and service account). */
+static struct node *service_tls_common(struct synth *s, const struct svc *v)
 {
 	struct jb *b = &s->jb;
 	const char *ids[64];
-	size_t n = 0;
-	struct node *seq = jb_seq(b);
-	for (size_t i = 0; i < v->neps && n < 64; i++) {
+	size_t n = 0, len = 4;
+	struct node *seq, *common;
+	char *key, *k;
+	const char *ns[64], *sa[64];
+	size_t m = 0;
+	/* the distinct (namespace, account) pairs first: formatting is dearer */
+	for (size_t i = 0; i < v->neps && m < 64; i++) {
 		const struct ep *e = &v->eps[i];
-		const char *id;
+		const char *ens = e->pod ? e->pod->namespace_ : NULL;
 		int dup = 0;
 		if (!e->sa)
 			continue;
-		id = e->pod ? jb_fmt(b, "spiffe://%s/ns/%s/sa/%s", s->domain, e->pod->namespace_,
-		                     e->sa)
-		            : e->sa;
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = strcmp(ids[k], id) == 0;
-		if (!dup)
+		for (size_t k2 = 0; k2 < m && !dup; k2++)
+			dup = strcmp(sa[k2], e->sa) == 0 &&
+			      (ns[k2] == ens || (ns[k2] && ens && strcmp(ns[k2], ens) == 0));
+		if (!dup) {
+			ns[m] = ens;
+			sa[m++] = e->sa;
+		}
+	}
+	for (size_t i = 0; i < m; i++) {
+		const char *id = sa[i];
+		int dup = 0;
+		if (ns[i]) {
+			size_t l = strlen(s->domain) + strlen(ns[i]) + strlen(sa[i]) + 24;
+			char *buf = arena_alloc(&s->tmp, l);
+			if (!buf) {
+				s->jb.oom = 1;
+				return istio_tls_common(s, NULL);
+			}
+			snprintf(buf, l, "spiffe://%s/ns/%s/sa/%s", s->domain, ns[i], sa[i]);
+			id = buf;
+		}
+		for (size_t k2 = 0; k2 < n && !dup; k2++)
+			dup = strcmp(ids[k2], id) == 0;
+		if (!dup) {
 			ids[n++] = id;
+			len += strlen(id) + 1;
+		}
 	}
 	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
-			const char *t = ids[k];
-			ids[k] = ids[k - 1];
-			ids[k - 1] = t;
+		for (size_t k2 = i; k2 > 0 && strcmp(ids[k2 - 1], ids[k2]) > 0; k2--) {
+			const char *t = ids[k2];
+			ids[k2] = ids[k2 - 1];
+			ids[k2 - 1] = t;
 		}
-	for (size_t i = 0; i < n; i++) {
-		struct node *m = jb_map(b);
-		jb_set_lit(b, m, "exact", ids[i]);
-		jb_push(b, seq, m);
+	/* "\x03sans:" then each identity and a newline */
+	key = arena_alloc(&s->tmp, len + 8);
+	if (!key) {
+		s->jb.oom = 1;
+		return istio_tls_common(s, NULL);
 	}
-	return seq;
+	k = key + sprintf(key, "\x03sans:");
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(ids[i]);
+		memcpy(k, ids[i], l);
+		k[l] = '\n';
+		k += l + 1;
+	}
+	*k = '\0';
+	common = strmap_get(&s->cache, key);
+	if (common)
+		return common;
+	seq = jb_seq_n(b, n);
+	for (size_t i = 0; i < n; i++) {
+		struct node *exact = jb_map_n(b, 1);
+		jb_set_str(b, exact, "exact", ids[i]);
+		jb_push(b, seq, exact);
+	}
+	common = istio_tls_common(s, seq);
+	if (strmap_put(&s->cache, key, common) != 0)
+		s->jb.oom = 1;
+	return common;
 }
 
 struct node *auto_mtls_matches(struct synth *s, const char *sni, struct node *common)
@@ -385,7 +432,7 @@ static int build(struct synth *s, struct svc *v, const struct sport *p, const st
 	if (!v->mesh_external) {
 		f.filters = mx_cluster_filters(s);
 		if (!v->tls_common)
-			v->tls_common = istio_tls_common(s, service_sans(s, v));
+			v->tls_common = service_tls_common(s, v);
 		f.tsm = auto_mtls_matches(
 		    s, jb_fmt(b, "outbound_.%d_.%s_.%s", p->port, sname ? sname : "", v->hostname),
 		    v->tls_common);

@@ -12,7 +12,7 @@
  * Headless Kubernetes services add "*." copies of the names. A domain some
  * earlier vhost of the route took is dropped (the first keeps it), and so is
  * an expanded short name that is itself the FQDN of a known service. The
- * taken and known maps borrow their keys (see strmap_init_borrowed). */
+ * taken and known sets borrow their keys. */
 #include <string.h>
 
 #include "synth_int.h"
@@ -20,8 +20,8 @@
 struct dom {
 	struct synth *s;
 	struct node *seq;
-	struct strmap *taken;
-	struct strmap *known;
+	struct sset *taken;
+	const struct sset *known;
 	int port; /* 0: no ":<port>" variants */
 	/* the expanded (alternative) names, for the known-FQDN guard */
 	const char *alt[16];
@@ -54,17 +54,17 @@ static void add(struct dom *d, const char *name)
 			key = lower;
 			break;
 		}
+	uint64_t h = sset_hash(key);
+	int added;
 	if (d->nown < sizeof d->own / sizeof d->own[0])
 		d->own[d->nown++] = name;
-	if (strmap_get(d->taken, key))
+	if (d->known && is_alt(d, name) && sset_has(d->known, name))
 		return;
-	if (d->known && is_alt(d, name) && strmap_get(d->known, name))
-		return;
-	if (strmap_put(d->taken, key, (void *)1) != 0) {
+	added = sset_add_h(d->taken, key, h);
+	if (added < 0)
 		s->jb.oom = 1;
-		return;
-	}
-	jb_push(&s->jb, d->seq, jb_lit(&s->jb, name));
+	if (added > 0)
+		jb_push(&s->jb, d->seq, jb_lit(&s->jb, name));
 }
 
 static void add_port(struct dom *d, const char *name)
@@ -185,7 +185,7 @@ static void names_of(struct dom *d, const char *host)
 }
 
 void vhost_domains(struct synth *s, const struct svc *v, int port, struct node *seq,
-                   struct strmap *taken, struct strmap *known)
+                   struct sset *taken, const struct sset *known)
 {
 	struct dom d;
 	size_t names;

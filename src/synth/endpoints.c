@@ -16,7 +16,7 @@
 static void eds_push(struct synth *s, struct node *cla, int is_static)
 {
 	struct jb *b = &s->jb;
-	struct node *e = jb_map(b);
+	struct node *e = jb_map_n(b, 1);
 	jb_set(b, e, "endpoint_config", cla);
 	jb_push(b, is_static ? s->static_eds : s->dynamic_eds, e);
 }
@@ -40,29 +40,31 @@ void endpoints_add_empty(struct synth *s, const char *cluster, int is_static)
 	eds_push(s, cla, is_static);
 }
 
-/* "<workload>;<ns>;<canonical service>;<canonical revision>;<cluster>". */
-static const char *workload_id(struct synth *s, const struct ep *e)
+/* The parts of "<workload>;<ns>;<canonical service>;<canonical
+ * revision>;<cluster>". Returns 0 when e has no pod. */
+static int workload_parts(const struct ep *e, const char *part[4])
 {
 	const struct mesh_object *pod = e->pod;
-	const char *wl, *svc, *rev;
+	const char *svc, *rev;
 	if (!pod)
-		return NULL;
-	wl = pod->pod->owner_name ? pod->pod->owner_name : pod->name;
+		return 0;
+	part[0] = pod->pod->owner_name ? pod->pod->owner_name : pod->name;
+	part[1] = pod->namespace_;
 	svc = mesh_labels_get(&pod->labels, "service.istio.io/canonical-name");
 	if (!svc)
 		svc = mesh_labels_get(&pod->labels, "app.kubernetes.io/name");
 	if (!svc)
 		svc = mesh_labels_get(&pod->labels, "app");
 	if (!svc)
-		svc = wl;
+		svc = part[0];
 	rev = mesh_labels_get(&pod->labels, "service.istio.io/canonical-revision");
 	if (!rev)
 		rev = mesh_labels_get(&pod->labels, "app.kubernetes.io/version");
 	if (!rev)
 		rev = mesh_labels_get(&pod->labels, "version");
-	if (!rev)
-		rev = "latest";
-	return jb_fmt(&s->jb, "%s;%s;%s;%s;Kubernetes", wl, pod->namespace_, svc, rev);
+	part[2] = svc;
+	part[3] = rev ? rev : "latest";
+	return 1;
 }
 
 /* Whether the endpoint runs Istio's mTLS (a sidecar, or the tlsMode label). */
@@ -75,27 +77,51 @@ static int istio_tls(const struct ep *e)
 }
 
 /* The LbEndpoint metadata of e (tlsMode, workload), built once per
- * endpoint and shared; NULL when it has neither. */
+ * endpoint, and shared by the endpoints of one workload (the pods of a
+ * Deployment, which come one after another); NULL when it has neither. */
 static struct node *ep_metadata(struct synth *s, struct ep *e)
 {
 	struct jb *b = &s->jb;
+	struct md_cache *c = &s->md_last;
+	const char *part[4] = {NULL, NULL, NULL, NULL};
 	struct node *fm;
-	int tls;
+	int tls, has_wl, same = 1;
 	if (e->metadata || e->workload)
 		return e->metadata;
 	tls = istio_tls(e);
-	e->workload = workload_id(s, e);
-	if (!e->workload)
+	has_wl = workload_parts(e, part);
+	if (!tls && !has_wl) {
 		e->workload = "";
-	if (!tls && !*e->workload)
 		return NULL;
-	e->metadata = jb_map(b);
-	fm = jb_set_map(b, e->metadata, "filter_metadata");
-	if (tls)
-		jb_set_lit(b, jb_set_map(b, fm, "envoy.transport_socket_match"), "tlsMode",
-		           "istio");
-	if (*e->workload)
-		jb_set_lit(b, jb_set_map(b, fm, "istio"), "workload", e->workload);
+	}
+	same = c->md && c->tls == tls && c->has_wl == has_wl;
+	for (int i = 0; i < 4 && same && has_wl; i++)
+		same = c->part[i] == part[i] || strcmp(c->part[i], part[i]) == 0;
+	if (same) {
+		e->workload = c->workload;
+		e->metadata = c->md;
+		return e->metadata;
+	}
+	e->workload =
+	    has_wl ? jb_fmt(b, "%s;%s;%s;%s;Kubernetes", part[0], part[1], part[2], part[3]) : "";
+	e->metadata = jb_map_n(b, 1);
+	fm = jb_map_n(b, tls + has_wl);
+	jb_set(b, e->metadata, "filter_metadata", fm);
+	if (tls) {
+		struct node *t = jb_map_n(b, 1);
+		jb_set(b, fm, "envoy.transport_socket_match", t);
+		jb_set_lit(b, t, "tlsMode", "istio");
+	}
+	if (has_wl) {
+		struct node *w = jb_map_n(b, 1);
+		jb_set(b, fm, "istio", w);
+		jb_set_lit(b, w, "workload", e->workload);
+	}
+	c->tls = tls;
+	c->has_wl = has_wl;
+	memcpy(c->part, part, sizeof part);
+	c->workload = e->workload;
+	c->md = e->metadata;
 	return e->metadata;
 }
 
@@ -109,10 +135,11 @@ struct node *lb_endpoint(struct synth *s, const char *address, int port, int hea
 	struct node *le, *ep, *md;
 	if (e && e->cached_lbe && e->cached_port == port)
 		return e->cached_lbe;
-	le = jb_map(b);
-	ep = jb_set_map(b, le, "endpoint");
+	le = jb_map_n(b, 5);
+	ep = jb_map_n(b, 2);
+	jb_set(b, le, "endpoint", ep);
 	jb_set(b, ep, "address", address_node(s, address, port));
-	jb_set_map(b, ep, "health_check_config");
+	jb_set(b, ep, "health_check_config", jb_empty(b));
 	jb_set_lit(b, le, "health_status", healthy ? "HEALTHY" : "UNHEALTHY");
 	if (e && (md = ep_metadata(s, e)))
 		jb_set(b, le, "metadata", md);
@@ -138,9 +165,10 @@ struct node *locality_endpoints(struct synth *s, const struct svc *v, const stru
 		if (!port || !labels_match_node(subset_labels, e->labels))
 			continue;
 		if (!group) {
-			group = jb_map(b);
-			jb_set_map(b, group, "locality");
-			list = jb_set_seq(b, group, "lb_endpoints");
+			group = jb_map_n(b, 3);
+			jb_set(b, group, "locality", jb_empty(b));
+			list = jb_seq_n(b, v->neps - i);
+			jb_set(b, group, "lb_endpoints", list);
 		}
 		jb_push(b, list, lb_endpoint(s, e->address, port, e->healthy, e));
 		weight += e->weight > 0 ? e->weight : 1;
@@ -158,8 +186,11 @@ void endpoints_add(struct synth *s, const char *cluster, const struct svc *v, co
 	    jb_typed(b, "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
 	struct node *group = locality_endpoints(s, v, p, subset_labels);
 	jb_set_str(b, cla, "cluster_name", cluster);
-	if (group)
-		jb_push(b, jb_set_seq(b, cla, "endpoints"), group);
+	if (group) {
+		struct node *list = jb_seq_n(b, 1);
+		jb_set(b, cla, "endpoints", list);
+		jb_push(b, list, group);
+	}
 	jb_set(b, cla, "policy", policy(s));
 	eds_push(s, cla, is_static);
 }

@@ -493,7 +493,8 @@ static void build_one(struct synth *s, struct lmap *m, struct lopts o)
 static struct node *socket_address(struct synth *s, const char *ip, int port)
 {
 	struct jb *b = &s->jb;
-	struct node *a = jb_map(b), *sa = jb_set_map(b, a, "socket_address");
+	struct node *a = jb_map_n(b, 1), *sa = jb_map_n(b, 2);
+	jb_set(b, a, "socket_address", sa);
 	jb_set_lit(b, sa, "address", ip);
 	jb_set_int(b, sa, "port_value", port);
 	return a;

@@ -104,7 +104,7 @@ static int vs_selected(const struct cfg *c, const struct portview *pv)
 }
 
 static void build_wrappers(struct synth *s, struct portview *pv, int port, struct wrappers *out,
-                           struct strmap *claimed)
+                           struct sset *claimed)
 {
 	static const char *const mesh[] = {"mesh", NULL};
 	struct vs_route_opts o = {port, mesh, 0};
@@ -179,7 +179,7 @@ static void build_wrappers(struct synth *s, struct portview *pv, int port, struc
 			continue;
 		}
 		for (size_t i = 0; i < w->nsvcs; i++)
-			if (strmap_put(claimed, w->svcs[i]->hostname, (void *)1) != 0)
+			if (sset_add(claimed, w->svcs[i]->hostname) < 0)
 				s->jb.oom = 1;
 	}
 	for (size_t i = 0; i < pv->n; i++) {
@@ -187,7 +187,7 @@ static void build_wrappers(struct synth *s, struct portview *pv, int port, struc
 		const struct sport *p = svc_port(v, port);
 		struct wrapper *w;
 		struct node *r, *hp;
-		if (strmap_get(claimed, v->hostname) || v->res == RES_ALIAS || !p ||
+		if (sset_has(claimed, v->hostname) || v->res == RES_ALIAS || !p ||
 		    !http_or_sniffed(p->proto))
 			continue;
 		w = wrapper_new(s, out);
@@ -237,24 +237,24 @@ static struct node *port_vhosts(struct synth *s, int port)
 {
 	struct portview pv;
 	struct wrappers w = {0, 0, NULL};
-	struct strmap claimed, names, taken, known;
+	struct sset claimed, names, taken, known;
 	struct node *list = jb_seq(&s->jb);
-	strmap_init_borrowed(&claimed);
-	strmap_init_borrowed(&names);
-	strmap_init_borrowed(&taken);
-	strmap_init_borrowed(&known);
+	sset_init(&claimed);
+	sset_init(&names);
+	sset_init(&taken);
+	sset_init(&known);
 	portview_build(s, &pv, port);
 	/* room for every name the vhosts may claim: no rehash on the way */
-	if (strmap_reserve(&taken, pv.n * 8 + 64) != 0 || strmap_reserve(&names, pv.n + 64) != 0 ||
-	    strmap_reserve(&known, pv.n * 2 + 64) != 0)
+	if (sset_reserve(&taken, pv.n * 8 + 64) != 0 || sset_reserve(&names, pv.n + 64) != 0 ||
+	    sset_reserve(&known, pv.n * 2 + 64) != 0)
 		s->jb.oom = 1;
 	build_wrappers(s, &pv, port, &w, &claimed);
 	for (size_t i = 0; i < w.n; i++)
 		for (size_t k = 0; k < w.items[i].nsvcs; k++) {
 			const char *h = w.items[i].svcs[k]->hostname;
-			if (strmap_put(&known, h, (void *)1) != 0 ||
+			if (sset_add(&known, h) < 0 ||
 			    (s->prof->domains_with_port &&
-			     strmap_put(&known, jb_fmt(&s->jb, "%s:%d", h, port), (void *)1) != 0))
+			     sset_add(&known, jb_fmt(&s->jb, "%s:%d", h, port)) < 0))
 				s->jb.oom = 1;
 		}
 	for (size_t i = 0; i < w.n && !s->jb.oom; i++) {
@@ -264,18 +264,15 @@ static struct node *port_vhosts(struct synth *s, int port)
 		for (size_t h = 0; h < wr->nhosts; h++) {
 			const char *name = jb_fmt(&s->jb, "%s:%d", wr->hosts[h], wr->port);
 			struct node *domains = jb_seq(&s->jb);
-			if (strmap_get(&names, name))
+			int added = sset_add(&names, name);
+			if (added == 0)
 				continue;
-			if (strmap_put(&names, name, (void *)1) != 0)
+			if (added < 0)
 				s->jb.oom = 1;
-			if (!strmap_get(&taken, wr->hosts[h])) {
-				strmap_put(&taken, wr->hosts[h], (void *)1);
+			if (sset_add(&taken, wr->hosts[h]) > 0)
 				jb_push_lit(&s->jb, domains, wr->hosts[h]);
-			}
-			if (s->prof->domains_with_port && !strmap_get(&taken, name)) {
-				strmap_put(&taken, name, (void *)1);
+			if (s->prof->domains_with_port && sset_add(&taken, name) > 0)
 				jb_push_lit(&s->jb, domains, name);
-			}
 			if (domains->len)
 				jb_push(&s->jb, list, vhost(s, name, domains, wr->routes));
 		}
@@ -283,9 +280,10 @@ static struct node *port_vhosts(struct synth *s, int port)
 			const struct svc *v = wr->svcs[k];
 			const char *name = jb_fmt(&s->jb, "%s:%d", v->hostname, wr->port);
 			struct node *domains;
-			if (strmap_get(&names, name))
+			int added = sset_add(&names, name);
+			if (added == 0)
 				continue;
-			if (strmap_put(&names, name, (void *)1) != 0)
+			if (added < 0)
 				s->jb.oom = 1;
 			domains = jb_seq(&s->jb);
 			vhost_domains(s, v, wr->port, domains, &taken, &known);
@@ -297,10 +295,10 @@ static struct node *port_vhosts(struct synth *s, int port)
 		/* util.SortVirtualHosts: stable by name; names are unique here. */
 		qsort(list->items, list->len, sizeof *list->items, vh_cmp);
 	}
-	strmap_free(&claimed);
-	strmap_free(&names);
-	strmap_free(&taken);
-	strmap_free(&known);
+	sset_free(&claimed);
+	sset_free(&names);
+	sset_free(&taken);
+	sset_free(&known);
 	strmap_free(&pv.by_host);
 	return list;
 }

@@ -15,6 +15,30 @@
 #include "meshlua/strmap.h"
 #include "meshlua/synth.h"
 
+/* ---- sset.c: a set of borrowed strings ------------------------------------ */
+
+struct sset_slot {
+	const char *key; /* NULL: empty */
+	uint64_t hash;
+};
+
+struct sset {
+	struct sset_slot *slots;
+	size_t cap, count;
+};
+
+uint64_t sset_hash(const char *key);
+void sset_init(struct sset *s);
+/* Room for n more keys without growing. 0, or -1 when memory runs out. */
+int sset_reserve(struct sset *s, size_t n);
+int sset_has(const struct sset *s, const char *key);
+int sset_has_h(const struct sset *s, const char *key, uint64_t hash);
+/* Adds key (borrowed: it must outlive the set): 1 when added, 0 when it was
+ * there, -1 when memory runs out. */
+int sset_add(struct sset *s, const char *key);
+int sset_add_h(struct sset *s, const char *key, uint64_t hash);
+void sset_free(struct sset *s);
+
 /* ---- jb.c: JSON trees in an arena ---------------------------------------- */
 
 struct jb_key {
@@ -239,6 +263,15 @@ struct scope {
 	int registry_only;         /* outboundTrafficPolicy REGISTRY_ONLY */
 };
 
+/* The LbEndpoint metadata built last, for the next pod of its workload
+ * (endpoints.c). */
+struct md_cache {
+	const char *part[4]; /* workload, namespace, canonical service, revision */
+	int tls, has_wl;
+	const char *workload;
+	struct node *md; /* NULL: nothing cached */
+};
+
 struct synth {
 	const struct mesh *m;
 	const struct istio_profile *prof;
@@ -286,6 +319,7 @@ struct synth {
 	struct node *default_thresholds; /* its one threshold */
 	struct node *hpo_h2, *hpo_auto;  /* typed_extension_protocol_options by protocol */
 	struct node *cla_policy;         /* the CLA policy {overprovisioning_factor: 140} */
+	struct md_cache md_last;         /* endpoints.c */
 	struct node *match_istio;        /* {tlsMode: istio} */
 	struct node *match_all;          /* {prefix: "/"} */
 	struct node *default_retries;    /* the default route's retry policy */
@@ -361,7 +395,7 @@ struct node *sds_secret_config(struct synth *s, const char *name);
  * to seq, skipping those in taken (lowercased, then recorded there); known
  * FQDNs guard expanded names. */
 void vhost_domains(struct synth *s, const struct svc *v, int port, struct node *seq,
-                   struct strmap *taken, struct strmap *known);
+                   struct sset *taken, const struct sset *known);
 
 /* route_vs.c: VirtualService HTTP routes. */
 struct vs_route_opts {
