@@ -35,13 +35,17 @@ local function serve(ctx, remote_port, start)
   cli.fail("failure running port forward process: %s", tostring(last))
 end
 
--- openBrowser: the URL, then what happened to the browser. meshlua never
--- starts a browser: it says so the way istioctl does with --browser=false.
+-- openBrowser: the URL, then what happened to the browser. Scripts and the
+-- walkthrough run without a display, so meshlua opens a browser only when
+-- --browser is given explicitly (istioctl's default is to open one); with
+-- --browser=false it says so as istioctl does.
 local function open(ctx, server)
   local link = ("http://%s:%d"):format(ctx.flags.address, server.port)
   ctx:write(link, "\n")
   if not ctx.flags.browser then
     ctx:write("skipping opening a browser")
+  elseif ctx.changed.browser and not require("meshlua.dashboard").open_browser(link) then
+    ctx:ewrite("Unable to open browser: no xdg-open or chromium found\n")
   end
   return link
 end
