@@ -67,12 +67,20 @@ static void cancel_line(void)
 	fflush(rl_outstream);
 }
 
+/* Signals are blocked except while waiting in pselect, which unblocks them
+ * atomically: a Ctrl-C that lands between the prompt and the wait would
+ * otherwise set the flag after its check and leave select blocked. */
 static enum read_result read_tty_line(const char *prompt, char **out)
 {
 	struct sigaction action = {0}, old_int, old_winch;
+	sigset_t blocked, wait_mask;
 	enum read_result result = READ_LINE;
-	action.sa_handler = on_signal; /* no SA_RESTART: select must wake up */
+	action.sa_handler = on_signal; /* no SA_RESTART: pselect must wake up */
 	sigemptyset(&action.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &blocked, &wait_mask);
 	sigaction(SIGINT, &action, &old_int);
 	sigaction(SIGWINCH, &action, &old_winch);
 	got_sigint = 0;
@@ -84,7 +92,7 @@ static enum read_result read_tty_line(const char *prompt, char **out)
 		int n;
 		FD_ZERO(&fds);
 		FD_SET(STDIN_FILENO, &fds);
-		n = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
+		n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &wait_mask);
 		if (got_sigwinch) {
 			got_sigwinch = 0;
 			rl_resize_terminal();
@@ -103,6 +111,7 @@ static enum read_result read_tty_line(const char *prompt, char **out)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGWINCH, &old_winch, NULL);
+	sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 	if (result == READ_LINE && !delivered_line)
 		result = READ_EOF;
 	*out = delivered_line;
