@@ -385,7 +385,7 @@ enum mesh_action {
 
 struct mesh_change {
 	enum mesh_kind kind;
-	char *namespace_;
+	char *namespace_; /* "" for cluster-scoped kinds; one malloc'd block with name */
 	char *name;
 	enum mesh_action action;
 };
@@ -398,6 +398,11 @@ struct mesh_changes {
 /* The word kubectl prints for an action: "created", "configured",
  * "unchanged", "deleted", "labeled", "not labeled", "scaled", "restarted". */
 const char *mesh_action_name(enum mesh_action action);
+
+/* Fills *c with copies of ns (NULL: "") and name in one block (freed by
+ * mesh_changes_free). Returns 0 or -1 when memory runs out (c untouched). */
+int mesh_change_set(struct mesh_change *c, enum mesh_kind kind, const char *ns, const char *name,
+                    enum mesh_action action);
 
 /* Releases what an operation reported (the struct itself is the caller's). */
 void mesh_changes_free(struct mesh_changes *c);

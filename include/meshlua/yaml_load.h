@@ -28,6 +28,19 @@ struct yaml_stream {
 int yaml_load(struct yaml_stream *out, const char *source, const char *data, size_t len,
               struct mesh_error *err);
 
+/* Called by yaml_load_each with the root of each non-empty document as
+ * soon as the document is read (line: where it starts), in order. Return 0
+ * to be called for the next one, non-zero to be called no more. */
+typedef int (*yaml_doc_fn)(void *ctx, const struct node *root, int line);
+
+/* As yaml_load, handing each document to each while the next one is still
+ * unread, so that work on a document finds its nodes in the cache. Parsing
+ * always goes on to the end, whatever each returns: a YAML error anywhere
+ * in data still fails the whole load (then the trees each saw are already
+ * freed when this returns: drop what was built from them unread). */
+int yaml_load_each(struct yaml_stream *out, const char *source, const char *data, size_t len,
+                   yaml_doc_fn each, void *ctx, struct mesh_error *err);
+
 /* Releases everything yaml_load allocated. */
 void yaml_stream_free(struct yaml_stream *s);
 

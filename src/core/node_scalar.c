@@ -11,10 +11,8 @@
 
 #include "node_scalar.h"
 
-static const char *const true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True",
-					 "TRUE", "on", "On", "ON", NULL};
-static const char *const false_words[] = {"n", "N", "no", "No", "NO", "false", "False",
-					  "FALSE", "off", "Off", "OFF", NULL};
+static const char *const true_words[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                         "True", "TRUE", "on",  "On",  "ON",  NULL};
 static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
 
 static int in_list(const char *s, const char *const *words)
@@ -51,8 +49,10 @@ static int all_digits(const char *s, int base)
 		return 0;
 	for (; *s; s++) {
 		int c = (unsigned char)*s;
-		int ok = base == 16 ? isxdigit(c) : base == 2 ? (c == '0' || c == '1')
-				: base == 8 ? (c >= '0' && c <= '7') : isdigit(c);
+		int ok = base == 16  ? isxdigit(c)
+		         : base == 2 ? (c == '0' || c == '1')
+		         : base == 8 ? (c >= '0' && c <= '7')
+		                     : isdigit(c);
 		if (!ok)
 			return 0;
 	}
@@ -135,16 +135,82 @@ double scalar_parse_float(const char *s)
 	return strtod(buf, NULL);
 }
 
+/* The null and boolean words by length (none is longer than 5 bytes). */
+static const char *const keywords_by_len[6][10] = {
+    [1] = {"~", "y", "Y", "n", "N", NULL},
+    [2] = {"on", "On", "ON", "no", "No", "NO", NULL},
+    [3] = {"yes", "Yes", "YES", "off", "Off", "OFF", NULL},
+    [4] = {"null", "Null", "NULL", "true", "True", "TRUE", NULL},
+    [5] = {"false", "False", "FALSE", NULL},
+};
+
+/* Whether a plain scalar starting with one of ~ n N y Y t T f F o O is a
+ * null or boolean word: only the words of its length are compared, so the
+ * common keys ("name", "namespace") cost one compare or none. */
+static enum node_tag keyword_tag(const char *s)
+{
+	size_t n = strnlen(s, 6);
+	if (n > 5)
+		return NODE_TAG_STR;
+	for (const char *const *w = keywords_by_len[n]; *w; w++)
+		if (memcmp(s, *w, n + 1) == 0)
+			return in_list(s, null_words) ? NODE_TAG_NULL : NODE_TAG_BOOL;
+	return NODE_TAG_STR;
+}
+
+/* 1 when s is a plain decimal number that scalar_parse_int would accept at
+ * once: "0", or up to 18 digits not starting with 0 (so no octal, and no
+ * overflow of a long long). */
+static int is_small_decimal(const char *s, size_t len)
+{
+	if (len == 0 || len > 18 || (s[0] == '0' && len > 1))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 enum node_tag scalar_resolve_plain(const char *s, size_t len)
 {
 	long long ignored;
 	if (len > 64)
 		return NODE_TAG_STR; /* no number or keyword is that long */
-	if (in_list(s, null_words))
-		return NODE_TAG_NULL;
-	if (in_list(s, true_words) || in_list(s, false_words))
-		return NODE_TAG_BOOL;
-	if (scalar_parse_int(s, &ignored) == 0)
+	switch (s[0]) {
+	case '\0':
+		return NODE_TAG_NULL; /* "" */
+	case '~':
+	case 'n':
+	case 'N':
+	case 'y':
+	case 'Y':
+	case 't':
+	case 'T':
+	case 'f':
+	case 'F':
+	case 'o':
+	case 'O':
+		/* No integer or float starts with a letter or '~'. */
+		return keyword_tag(s);
+	case '+':
+	case '-':
+	case '.':
+	case '_': /* underscores are dropped before digits are read */
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
+		break;
+	default:
+		return NODE_TAG_STR;
+	}
+	if (is_small_decimal(s, len) || scalar_parse_int(s, &ignored) == 0)
 		return NODE_TAG_INT;
 	if (is_float(s))
 		return NODE_TAG_FLOAT;

@@ -130,52 +130,89 @@ static int l_mesh_new(lua_State *L)
 
 /* ---- changes ----------------------------------------------------------- */
 
-/* Pushes a list of the changes (tables {kind, resource, plural, namespace,
- * name, action}) whose tostring prints them as kubectl does. Frees c. The
- * strings every item shares are made once (an apply may report 20,000). */
-static void push_changes(lua_State *L, struct mesh_changes *c)
+/* The fields of a change table, in the order push_changes sets them. */
+enum { F_KIND, F_RESOURCE, F_PLURAL, F_NAMESPACE, F_NAME, F_ACTION, F_COUNT };
+static const char *const change_fields[F_COUNT] = {"kind",      "resource", "plural",
+                                                   "namespace", "name",     "action"};
+
+/* Builds the table of change tables from the struct mesh_changes given as
+ * a light userdata; returns it. Run protected by push_changes. */
+static int build_changes(lua_State *L)
 {
-	int items, cache;
+	const struct mesh_changes *c = lua_touserdata(L, 1);
+	const char *ns = NULL; /* the namespace in slot keys + F_COUNT (changes come grouped) */
+	int items, cache, keys;
 	lua_createtable(L, (int)c->count, 0);
 	items = lua_gettop(L);
 	lua_createtable(L, 3 * MESH_KIND_COUNT + 16, 0);
 	cache = lua_gettop(L);
+	/* The field names as Lua strings, pushed once (not looked up per field). */
+	for (int f = 0; f < F_COUNT; f++)
+		lua_pushstring(L, change_fields[f]);
+	keys = cache + 1;
+	lua_pushnil(L);
 	for (size_t i = 0; i < c->count; i++) {
 		const struct mesh_change *ch = &c->items[i];
 		int k = (int)ch->kind;
 		if (lua_rawgeti(L, cache, 3 * k + 1) == LUA_TNIL) {
 			const struct mesh_kind_info *info = mesh_kind_info(ch->kind);
-			lua_pop(L, 1);
 			lua_pushstring(L, info->kind);
 			lua_rawseti(L, cache, 3 * k + 1);
 			lua_pushstring(L, info->resource);
 			lua_rawseti(L, cache, 3 * k + 2);
 			lua_pushstring(L, info->plural_group);
 			lua_rawseti(L, cache, 3 * k + 3);
-			lua_rawgeti(L, cache, 3 * k + 1);
 		}
-		lua_createtable(L, 0, 6);
-		lua_insert(L, -2);
-		lua_setfield(L, -2, "kind");
-		lua_rawgeti(L, cache, 3 * k + 2);
-		lua_setfield(L, -2, "resource");
-		lua_rawgeti(L, cache, 3 * k + 3);
-		lua_setfield(L, -2, "plural");
-		lua_pushstring(L, ch->namespace_);
-		lua_setfield(L, -2, "namespace");
-		lua_pushstring(L, ch->name);
-		lua_setfield(L, -2, "name");
-		if (lua_rawgeti(L, cache, 3 * MESH_KIND_COUNT + 1 + (int)ch->action) == LUA_TNIL) {
-			lua_pop(L, 1);
-			lua_pushstring(L, mesh_action_name(ch->action));
-			lua_pushvalue(L, -1);
-			lua_rawseti(L, cache, 3 * MESH_KIND_COUNT + 1 + (int)ch->action);
+		lua_pop(L, 1);
+		if (!ns || strcmp(ns, ch->namespace_) != 0) {
+			ns = ch->namespace_;
+			lua_pushstring(L, ns);
+			lua_replace(L, keys + F_COUNT);
 		}
-		lua_setfield(L, -2, "action");
+		lua_createtable(L, 0, F_COUNT);
+		for (int f = 0; f < F_COUNT; f++) {
+			lua_pushvalue(L, keys + f);
+			if (f == F_KIND || f == F_RESOURCE || f == F_PLURAL) {
+				lua_rawgeti(L, cache, 3 * k + 1 + f);
+			} else if (f == F_NAMESPACE) {
+				lua_pushvalue(L, keys + F_COUNT);
+			} else if (f == F_NAME) {
+				lua_pushstring(L, ch->name);
+			} else if (lua_rawgeti(L, cache,
+			                       3 * MESH_KIND_COUNT + 1 + (int)ch->action) ==
+			           LUA_TNIL) {
+				lua_pop(L, 1);
+				lua_pushstring(L, mesh_action_name(ch->action));
+				lua_pushvalue(L, -1);
+				lua_rawseti(L, cache, 3 * MESH_KIND_COUNT + 1 + (int)ch->action);
+			}
+			lua_rawset(L, -3);
+		}
 		lua_rawseti(L, items, (lua_Integer)i + 1);
 	}
-	lua_pop(L, 1); /* the cache */
+	lua_settop(L, items);
+	return 1;
+}
+
+/* Pushes a list of the changes (tables {kind, resource, plural, namespace,
+ * name, action}) whose tostring prints them as kubectl does. Frees c, also
+ * when a Lua error (out of memory) is raised. The strings every item shares
+ * are made once (an apply may report 20,000), and the collector rests while
+ * the items are made: all of them stay alive in the list, so a cycle in the
+ * middle would walk them for nothing. */
+static void push_changes(lua_State *L, struct mesh_changes *c)
+{
+	int was_running = lua_gc(L, LUA_GCISRUNNING), rc, items;
+	lua_pushcfunction(L, build_changes);
+	lua_pushlightuserdata(L, c);
+	lua_gc(L, LUA_GCSTOP);
+	rc = lua_pcall(L, 1, 1, 0);
+	if (was_running)
+		lua_gc(L, LUA_GCRESTART);
 	mesh_changes_free(c);
+	if (rc != LUA_OK)
+		lua_error(L);
+	items = lua_gettop(L);
 	meshlua_require(L, "meshlua.kube.printers");
 	lua_getfield(L, -1, "changes_presenter");
 	meshlua_push_list(L, items, -1);
@@ -189,16 +226,8 @@ static void push_one_change(lua_State *L, enum mesh_kind kind, const char *ns, c
 {
 	struct mesh_change *ch = malloc(sizeof *ch);
 	struct mesh_changes c = {1, ch};
-	if (!ch) {
-		luaL_error(L, "out of memory");
-		return;
-	}
-	ch->kind = kind;
-	ch->namespace_ = strdup(ns ? ns : "");
-	ch->name = strdup(name);
-	ch->action = action;
-	if (!ch->namespace_ || !ch->name) {
-		mesh_changes_free(&c);
+	if (!ch || mesh_change_set(ch, kind, ns, name, action) != 0) {
+		free(ch);
 		luaL_error(L, "out of memory");
 		return;
 	}

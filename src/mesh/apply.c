@@ -18,6 +18,8 @@ struct apply_ctx {
 	struct mesh_error *err;
 	int deleting;
 	int missing; /* delete: objects not found */
+	size_t docs; /* documents seen so far */
+	int rc;      /* 0, or -1 once one failed (err says why) */
 };
 
 static int fail_at(struct apply_ctx *a, const struct node *at, const struct mesh_object *o,
@@ -427,6 +429,30 @@ static int each_manifest(struct apply_ctx *a, const struct node *doc,
 	return 0;
 }
 
+/* Applies (or deletes) one document, as the loader hands it over. */
+static int on_document(void *ctx, const struct node *root, int line)
+{
+	struct apply_ctx *a = ctx;
+	(void)line;
+	a->source = a->doc->stream.source; /* the stream's copy: objects keep it */
+	a->docs++;
+	a->rc = each_manifest(a, root, a->deleting ? delete_one : apply_one);
+	return a->rc;
+}
+
+/* About how many documents data holds (its "---" lines, plus one), to make
+ * room for what the stream stages in one go; at most 65,536, so that a file
+ * of separators alone does not reserve much (the tables grow when needed). */
+static size_t count_documents(const char *data, size_t len)
+{
+	size_t n = 1;
+	for (const char *p = data, *end = data + len;
+	     n < 65536 && (p = memchr(p, '-', (size_t)(end - p))); p++)
+		if ((p == data || p[-1] == '\n') && end - p >= 3 && p[1] == '-' && p[2] == '-')
+			n++;
+	return n;
+}
+
 static int run(struct mesh *m, const char *source, const char *data, size_t len,
                const char *default_ns, struct mesh_changes *changes, struct mesh_error *err,
                int deleting)
@@ -434,6 +460,7 @@ static int run(struct mesh *m, const char *source, const char *data, size_t len,
 	struct apply_ctx a = {0};
 	struct txn t;
 	struct mesh_doc *doc;
+	size_t room = count_documents(data, len);
 	int rc = 0;
 	if (changes) {
 		changes->count = 0;
@@ -447,30 +474,30 @@ static int run(struct mesh *m, const char *source, const char *data, size_t len,
 		return -1;
 	}
 	doc->refs = 1;
-	if (yaml_load(&doc->stream, source, data, len, err) != 0) {
-		free(doc);
-		return -1;
-	}
-	if (doc->stream.count == 0) {
-		mesh_error_set(err, source, 0, 0, "no objects passed to %s",
-		               deleting ? "delete" : "apply");
-		mesh_doc_unref(doc);
-		return -1;
-	}
 	a.doc = doc;
-	a.source = doc->stream.source;
 	a.default_ns = default_ns;
 	a.err = err;
 	a.deleting = deleting;
 	a.t = &t;
 	txn_begin(&t, m, err);
 	/* Room for what a stream of this size stages, in one go. */
-	if (strmap_reserve(&t.staged, doc->stream.count) != 0 ||
-	    objvec_reserve(&t.adds, doc->stream.count) != 0)
-		rc = txn_oom(&t);
-	for (size_t i = 0; i < doc->stream.count && rc == 0; i++)
-		rc = each_manifest(&a, doc->stream.docs[i], deleting ? delete_one : apply_one);
-	if (rc != 0) {
+	if (strmap_reserve(&t.staged, room) != 0 || objvec_reserve(&t.adds, room) != 0)
+		a.rc = txn_oom(&t);
+	/* Each document is applied as soon as it is read, while its nodes are
+	 * in the cache; a YAML error anywhere still wins, as the whole input is
+	 * parsed before anything is committed. */
+	if (yaml_load_each(&doc->stream, source, data, len, a.rc == 0 ? on_document : NULL, &a,
+	                   err) != 0) {
+		txn_abort(&t);
+		mesh_doc_unref(doc);
+		return -1;
+	}
+	if (a.rc == 0 && a.docs == 0) {
+		mesh_error_set(err, doc->stream.source, 0, 0, "no objects passed to %s",
+		               deleting ? "delete" : "apply");
+		a.rc = -1;
+	}
+	if (a.rc != 0) {
 		txn_abort(&t);
 		mesh_doc_unref(doc);
 		return -1;

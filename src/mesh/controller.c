@@ -144,23 +144,49 @@ static uint64_t fnv64(const char *s, uint64_t h)
 	return h;
 }
 
+/* Appends the decimal digits of v at p; returns the end. */
+static char *put_decimal(char *p, unsigned long long v)
+{
+	char digits[24];
+	size_t k = 0;
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		*p++ = digits[--k];
+	return p;
+}
+
 /* base + 5 characters from a hash of (namespace, base, the pod's uid), as
- * the API server's generateName does with random ones. */
+ * the API server's generateName does with random ones. (Formatted by hand:
+ * every pod of an apply comes through here.) */
 static void generate_name(struct txn *t, const char *ns, const char *base, char *out, size_t cap)
 {
 	char seed[64], trimmed[64];
-	snprintf(trimmed, sizeof trimmed, "%.58s", base); /* maxGeneratedNameLength */
+	size_t n = strnlen(base, 58); /* maxGeneratedNameLength */
+	memcpy(trimmed, base, n);
+	trimmed[n] = '\0';
 	for (unsigned salt = 0;; salt++) {
 		uint64_t h = 14695981039346656037ULL;
-		char suffix[6];
-		snprintf(seed, sizeof seed, "/%llu/%u", (unsigned long long)t->m->next_uid, salt);
+		char suffix[6], *p = seed;
+		*p++ = '/';
+		p = put_decimal(p, (unsigned long long)t->m->next_uid);
+		*p++ = '/';
+		p = put_decimal(p, salt);
+		*p = '\0';
 		h = fnv64(seed, fnv64(trimmed, fnv64(ns, h)));
 		for (int i = 0; i < 5; i++) {
 			suffix[i] = alphabet[h % (sizeof alphabet - 1)];
 			h /= sizeof alphabet - 1;
 		}
 		suffix[5] = '\0';
-		snprintf(out, cap, "%s%s", trimmed, suffix);
+		if (n + sizeof suffix <= cap) {
+			memcpy(out, trimmed, n);
+			memcpy(out + n, suffix, sizeof suffix);
+		} else {
+			snprintf(out, cap, "%s%s", trimmed, suffix);
+		}
 		if (!txn_find(t, MESH_POD, ns, out))
 			return;
 	}

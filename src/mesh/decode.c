@@ -28,6 +28,57 @@ int dc_fail(struct dctx *c, const struct node *at, const char *path, const char 
 	return -1;
 }
 
+char *dc_pathf(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = 0;
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	for (const char *f = fmt; *f; f++) {
+		char digits[24];
+		const char *s;
+		if (*f != '%') {
+			if (n + 1 < cap)
+				buf[n] = *f;
+			n++;
+			continue;
+		}
+		if (f[1] == 's') {
+			s = va_arg(ap, const char *);
+		} else if (f[1] == 'z' && f[2] == 'u') {
+			size_t v = va_arg(ap, size_t);
+			char *d = digits + sizeof digits - 1;
+			*d = '\0';
+			do {
+				*--d = (char)('0' + v % 10);
+				v /= 10;
+			} while (v);
+			s = d;
+			f++;
+		} else if (f[1] == '%') {
+			s = "%";
+		} else {
+			/* Not a path format: the real thing, from the start. */
+			vsnprintf(buf, cap, fmt, again);
+			va_end(again);
+			va_end(ap);
+			return buf;
+		}
+		f++;
+		/* As snprintf: what does not fit is dropped, the text ends in NUL. */
+		for (; *s; s++) {
+			if (n + 1 < cap)
+				buf[n] = *s;
+			n++;
+		}
+	}
+	va_end(again);
+	va_end(ap);
+	if (cap)
+		buf[n < cap ? n : cap - 1] = '\0';
+	return buf;
+}
+
 const struct node *dc_get(const struct node *map, const char *key)
 {
 	const struct node *v = node_get(map, key);
@@ -160,10 +211,37 @@ int dc_enum(struct dctx *c, const struct node *parent, const char *key, const ch
 	               "Unsupported value: \"%s\": supported values: %s", *out, list);
 }
 
+/* Checks that map (a map) holds strings (label values when is_labels) and
+ * points pairs[i] at its keys and values. Returns 0 or -1 with c->err. */
+static int string_pairs(struct dctx *c, const struct node *map, const char *path, int is_labels,
+                        struct mesh_label *pairs)
+{
+	char sub[300];
+	for (size_t i = 0; i < map->len; i++) {
+		const struct node *k = map->pairs[i].key, *v = map->pairs[i].value;
+		const char *problem = label_key_problem(k->str);
+		if (problem)
+			return dc_fail(c, k, path, "Invalid value: \"%s\": %s", k->str, problem);
+		pairs[i].key = k->str;
+		pairs[i].value = "";
+		if (v->type == NODE_SCALAR && v->tag == NODE_TAG_NULL)
+			continue;
+		if (!node_is_str(v))
+			return want(c, v, dc_pathf(sub, sizeof sub, "%s.%s", path, k->str),
+			            "a string (quote it)");
+		if (is_labels && (problem = label_value_problem(v->str)))
+			return dc_fail(c, v, dc_pathf(sub, sizeof sub, "%s.%s", path, k->str),
+			               "Invalid value: \"%s\": %s", v->str, problem);
+		pairs[i].value = v->str;
+	}
+	return 0;
+}
+
 int dc_string_map(struct dctx *c, const struct node *map, const char *path, int is_labels,
                   struct mesh_labels *out)
 {
-	struct mesh_label *pairs;
+	struct mesh_label stack[32], *pairs; /* small maps need no malloc */
+	int rc;
 	out->count = 0;
 	out->items = NULL;
 	if (!map || map->len == 0)
@@ -172,40 +250,15 @@ int dc_string_map(struct dctx *c, const struct node *map, const char *path, int 
 		           : dc_fail(c, map, path, "out of memory");
 	if (map->type != NODE_MAP)
 		return want(c, map, path, "a map of strings");
-	pairs = malloc(map->len * sizeof *pairs);
+	pairs = map->len <= sizeof stack / sizeof *stack ? stack : malloc(map->len * sizeof *pairs);
 	if (!pairs)
 		return dc_fail(c, map, path, "out of memory");
-	for (size_t i = 0; i < map->len; i++) {
-		const struct node *k = map->pairs[i].key, *v = map->pairs[i].value;
-		const char *problem = label_key_problem(k->str);
-		char sub[300];
-		snprintf(sub, sizeof sub, "%s.%s", path, k->str);
-		if (problem) {
-			free(pairs);
-			return dc_fail(c, k, path, "Invalid value: \"%s\": %s", k->str, problem);
-		}
-		if (v->type == NODE_SCALAR && v->tag == NODE_TAG_NULL) {
-			pairs[i].key = k->str;
-			pairs[i].value = "";
-			continue;
-		}
-		if (!node_is_str(v)) {
-			free(pairs);
-			return want(c, v, sub, "a string (quote it)");
-		}
-		if (is_labels && (problem = label_value_problem(v->str))) {
-			free(pairs);
-			return dc_fail(c, v, sub, "Invalid value: \"%s\": %s", v->str, problem);
-		}
-		pairs[i].key = k->str;
-		pairs[i].value = v->str;
-	}
-	if (labels_build(&c->o->arena, pairs, map->len, out) != 0) {
+	rc = string_pairs(c, map, path, is_labels, pairs);
+	if (rc == 0 && labels_build(&c->o->arena, pairs, map->len, out) != 0)
+		rc = dc_fail(c, map, path, "out of memory");
+	if (pairs != stack)
 		free(pairs);
-		return dc_fail(c, map, path, "out of memory");
-	}
-	free(pairs);
-	return 0;
+	return rc;
 }
 
 const char *iana_svc_name_problem(const char *s)

@@ -20,6 +20,13 @@ struct dctx {
 int dc_fail(struct dctx *c, const struct node *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* snprintf for field paths ("spec.ports[0].name"): the same output for
+ * formats of plain %s and %zu conversions, at a small fraction of the cost
+ * (a path is built for every field checked, and an apply of 20,000 objects
+ * checks hundreds of thousands). Other conversions go to vsnprintf.
+ * Returns buf. */
+char *dc_pathf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The value of key in map, NULL when absent or null. */
 const struct node *dc_get(const struct node *map, const char *key);
 

@@ -19,15 +19,15 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 	char sub[160];
 	if (s->type != NODE_MAP)
 		return dc_fail(c, s, path, "must be a map");
-	snprintf(sub, sizeof sub, "%s.port", path);
+	dc_pathf(sub, sizeof sub, "%s.port", path);
 	if (dc_map(c, s, "port", sub, 0, &port) != 0)
 		return -1;
 	if (!port)
 		return dc_fail(c, s, sub, "port is required");
-	snprintf(sub, sizeof sub, "%s.port.number", path);
+	dc_pathf(sub, sizeof sub, "%s.port.number", path);
 	if (istio_check_port_number(c, port, "number", sub, 1) != 0)
 		return -1;
-	snprintf(sub, sizeof sub, "%s.port.protocol", path);
+	dc_pathf(sub, sizeof sub, "%s.port.protocol", path);
 	if (dc_str(c, port, "protocol", sub, 1, &protocol) != 0)
 		return -1;
 	{
@@ -41,7 +41,7 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 			    "GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP",
 			    protocol);
 	}
-	snprintf(sub, sizeof sub, "%s.hosts", path);
+	dc_pathf(sub, sizeof sub, "%s.hosts", path);
 	if (istio_string_list(c, s, "hosts", sub, &hosts) != 0)
 		return -1;
 	if (!hosts || hosts->len == 0)
@@ -49,7 +49,7 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 	for (size_t i = 0; i < hosts->len; i++) {
 		const char *h = hosts->items[i]->str, *slash = strchr(h, '/');
 		char host[300], problem[400];
-		snprintf(sub, sizeof sub, "%s.hosts[%zu]", path, i);
+		dc_pathf(sub, sizeof sub, "%s.hosts[%zu]", path, i);
 		if (slash) {
 			char ns[100];
 			size_t n = (size_t)(slash - h);
@@ -68,7 +68,7 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 		if (istio_wildcard_domain_problem(host, problem, sizeof problem) != 0)
 			return dc_fail(c, hosts->items[i], sub, "%s", problem);
 	}
-	snprintf(sub, sizeof sub, "%s.tls", path);
+	dc_pathf(sub, sizeof sub, "%s.tls", path);
 	if (dc_map(c, s, "tls", sub, 0, &tls) != 0)
 		return -1;
 	if (!tls && (strcasecmp(protocol, "HTTPS") == 0 || strcasecmp(protocol, "TLS") == 0))
@@ -88,7 +88,7 @@ int istio_check_gateway(struct dctx *c, const struct node *spec)
 	for (size_t i = 0; i < servers->len; i++) {
 		char path[64];
 		const struct node *name = dc_get(dc_get(servers->items[i], "port"), "name");
-		snprintf(path, sizeof path, "spec.servers[%zu]", i);
+		dc_pathf(path, sizeof path, "spec.servers[%zu]", i);
 		if (check_server(c, servers->items[i], path) != 0)
 			return -1;
 		for (size_t j = 0; name && node_is_str(name) && j < i; j++) {
@@ -118,7 +118,7 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 		return dc_fail(c, spec, "spec.hosts", "service entry must have at least one host");
 	for (size_t i = 0; i < hosts->len; i++) {
 		char path[64];
-		snprintf(path, sizeof path, "spec.hosts[%zu]", i);
+		dc_pathf(path, sizeof path, "spec.hosts[%zu]", i);
 		if (strcmp(hosts->items[i]->str, "*") == 0)
 			return dc_fail(c, hosts->items[i], path, "invalid host %s",
 			               hosts->items[i]->str);
@@ -135,13 +135,13 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 		const struct node *p = ports->items[i];
 		const char *name, *protocol;
 		char path[64], sub[120];
-		snprintf(path, sizeof path, "spec.ports[%zu]", i);
+		dc_pathf(path, sizeof path, "spec.ports[%zu]", i);
 		if (p->type != NODE_MAP)
 			return dc_fail(c, p, path, "must be a map");
-		snprintf(sub, sizeof sub, "%s.number", path);
+		dc_pathf(sub, sizeof sub, "%s.number", path);
 		if (istio_check_port_number(c, p, "number", sub, 1) != 0)
 			return -1;
-		snprintf(sub, sizeof sub, "%s.name", path);
+		dc_pathf(sub, sizeof sub, "%s.name", path);
 		if (dc_str(c, p, "name", sub, 0, &name) != 0)
 			return -1;
 		for (size_t j = 0; name && j < i; j++) {
@@ -151,7 +151,7 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 				               "port names must be unique: duplicate name %s",
 				               name);
 		}
-		snprintf(sub, sizeof sub, "%s.protocol", path);
+		dc_pathf(sub, sizeof sub, "%s.protocol", path);
 		if (dc_str(c, p, "protocol", sub, 0, &protocol) != 0)
 			return -1;
 	}
@@ -162,12 +162,12 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 	for (size_t i = 0; endpoints && i < endpoints->len; i++) {
 		const char *address;
 		char path[64];
-		snprintf(path, sizeof path, "spec.endpoints[%zu].address", i);
+		dc_pathf(path, sizeof path, "spec.endpoints[%zu].address", i);
 		if (endpoints->items[i]->type != NODE_MAP)
 			return dc_fail(c, endpoints->items[i], path, "must be a map");
 		if (dc_str(c, endpoints->items[i], "address", path, 0, &address) != 0)
 			return -1;
-		snprintf(path, sizeof path, "spec.endpoints[%zu].labels", i);
+		dc_pathf(path, sizeof path, "spec.endpoints[%zu].labels", i);
 		if (istio_check_labels(c, dc_get(endpoints->items[i], "labels"), path) != 0)
 			return -1;
 	}
@@ -185,7 +185,7 @@ int istio_check_sidecar(struct dctx *c, const struct node *spec)
 	for (size_t i = 0; egress && i < egress->len; i++) {
 		const struct node *hosts;
 		char path[64];
-		snprintf(path, sizeof path, "spec.egress[%zu].hosts", i);
+		dc_pathf(path, sizeof path, "spec.egress[%zu].hosts", i);
 		if (egress->items[i]->type != NODE_MAP)
 			return dc_fail(c, egress->items[i], path, "must be a map");
 		if (istio_string_list(c, egress->items[i], "hosts", path, &hosts) != 0)

@@ -18,16 +18,16 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 	const char *problem;
 	if (item->type != NODE_MAP)
 		return dc_fail(c, item, path, "must be a map, got %s", node_type_name(item));
-	snprintf(sub, sizeof sub, "%s.name", path);
+	dc_pathf(sub, sizeof sub, "%s.name", path);
 	if (dc_str(c, item, "name", sub, 1, &ct->name) != 0)
 		return -1;
 	if ((problem = dns_label_problem(ct->name)))
 		return dc_fail(c, node_get(item, "name"), sub, "Invalid value: \"%s\": %s",
 		               ct->name, problem);
-	snprintf(sub, sizeof sub, "%s.image", path);
+	dc_pathf(sub, sizeof sub, "%s.image", path);
 	if (dc_str(c, item, "image", sub, 1, &ct->image) != 0)
 		return -1;
-	snprintf(sub, sizeof sub, "%s.ports", path);
+	dc_pathf(sub, sizeof sub, "%s.ports", path);
 	if (dc_seq(c, item, "ports", sub, 0, &ports) != 0)
 		return -1;
 	ct->port_count = ports ? ports->len : 0;
@@ -39,14 +39,14 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 		const struct node *pn = ports->items[i];
 		char ppath[300];
 		long long v;
-		snprintf(ppath, sizeof ppath, "%s.ports[%zu]", path, i);
+		dc_pathf(ppath, sizeof ppath, "%s.ports[%zu]", path, i);
 		if (pn->type != NODE_MAP)
 			return dc_fail(c, pn, ppath, "must be a map, got %s", node_type_name(pn));
-		snprintf(sub, sizeof sub, "%s.containerPort", ppath);
+		dc_pathf(sub, sizeof sub, "%s.containerPort", ppath);
 		if (dc_int(c, pn, "containerPort", sub, 1, 1, 65535, &v, NULL) != 0)
 			return -1;
 		p->port = (int)v;
-		snprintf(sub, sizeof sub, "%s.name", ppath);
+		dc_pathf(sub, sizeof sub, "%s.name", ppath);
 		if (dc_str(c, pn, "name", sub, 0, &p->name) != 0)
 			return -1;
 		if (p->name && !p->name[0])
@@ -54,7 +54,7 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 		if (p->name && (problem = iana_svc_name_problem(p->name)))
 			return dc_fail(c, node_get(pn, "name"), sub, "Invalid value: \"%s\": %s",
 			               p->name, problem);
-		snprintf(sub, sizeof sub, "%s.protocol", ppath);
+		dc_pathf(sub, sizeof sub, "%s.protocol", ppath);
 		if (dc_enum(c, pn, "protocol", sub, protocols, "TCP", &p->protocol) != 0)
 			return -1;
 	}
@@ -68,7 +68,7 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 	char sub[160];
 	const struct node *containers;
 	int present;
-	snprintf(sub, sizeof sub, "%s.containers", path);
+	dc_pathf(sub, sizeof sub, "%s.containers", path);
 	if (dc_seq(c, spec, "containers", sub, 1, &containers) != 0)
 		return -1;
 	if (containers->len == 0)
@@ -80,12 +80,12 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 	for (size_t i = 0; i < containers->len; i++) {
 		struct mesh_container *ct = (struct mesh_container *)&ps->containers[i];
 		char cpath[200];
-		snprintf(cpath, sizeof cpath, "%s.containers[%zu]", path, i);
+		dc_pathf(cpath, sizeof cpath, "%s.containers[%zu]", path, i);
 		if (decode_container(c, containers->items[i], cpath, ct) != 0)
 			return -1;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(ps->containers[j].name, ct->name) == 0) {
-				snprintf(cpath, sizeof cpath, "%s.containers[%zu].name", path, i);
+				dc_pathf(cpath, sizeof cpath, "%s.containers[%zu].name", path, i);
 				return dc_fail(c, node_get(containers->items[i], "name"), cpath,
 				               "Duplicate value: \"%s\"", ct->name);
 			}
@@ -94,7 +94,7 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 					if (ct->ports[a].name && ps->containers[j].ports[b].name &&
 					    strcmp(ct->ports[a].name,
 					           ps->containers[j].ports[b].name) == 0) {
-						snprintf(cpath, sizeof cpath,
+						dc_pathf(cpath, sizeof cpath,
 						         "%s.containers[%zu].ports[%zu].name", path,
 						         i, a);
 						return dc_fail(c, containers->items[i], cpath,
@@ -103,17 +103,17 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 					}
 		}
 	}
-	snprintf(sub, sizeof sub, "%s.serviceAccountName", path);
+	dc_pathf(sub, sizeof sub, "%s.serviceAccountName", path);
 	if (dc_str(c, spec, "serviceAccountName", sub, 0, &ps->service_account) != 0)
 		return -1;
 	if (!ps->service_account || !ps->service_account[0]) {
-		snprintf(sub, sizeof sub, "%s.serviceAccount", path);
+		dc_pathf(sub, sizeof sub, "%s.serviceAccount", path);
 		if (dc_str(c, spec, "serviceAccount", sub, 0, &ps->service_account) != 0)
 			return -1;
 	}
 	if (!ps->service_account || !ps->service_account[0])
 		ps->service_account = "default";
-	snprintf(sub, sizeof sub, "%s.hostNetwork", path);
+	dc_pathf(sub, sizeof sub, "%s.hostNetwork", path);
 	return dc_bool(c, spec, "hostNetwork", sub, &ps->host_network, &present);
 }
 
@@ -161,7 +161,7 @@ static int decode_selector(struct dctx *c, const struct node *spec, struct mesh_
 		const struct node *e = exprs->items[i], *values;
 		const char *op, *problem;
 		char path[120];
-		snprintf(path, sizeof path, "spec.selector.matchExpressions[%zu]", i);
+		dc_pathf(path, sizeof path, "spec.selector.matchExpressions[%zu]", i);
 		if (e->type != NODE_MAP)
 			return dc_fail(c, e, path, "must be a map, got %s", node_type_name(e));
 		if (dc_str(c, e, "key", path, 1, &reqs[n].key) != 0 ||

@@ -128,9 +128,23 @@ long ipam_offset(const struct ipam *p, const char *text)
 void ipam_format(const struct ipam *p, uint32_t offset, char *buf, size_t cap)
 {
 	uint32_t v = p->base + offset;
-	if (p->is_port)
+	char text[16], *at = text;
+	if (p->is_port) {
 		snprintf(buf, cap, "%u", (unsigned)v);
+		return;
+	}
+	/* By hand: every pod and Service of an apply gets an address here. */
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned octet = (v >> shift) & 255;
+		if (octet >= 100)
+			*at++ = (char)('0' + octet / 100);
+		if (octet >= 10)
+			*at++ = (char)('0' + octet / 10 % 10);
+		*at++ = (char)('0' + octet % 10);
+		*at++ = shift ? '.' : '\0';
+	}
+	if ((size_t)(at - text) <= cap)
+		memcpy(buf, text, (size_t)(at - text));
 	else
-		snprintf(buf, cap, "%u.%u.%u.%u", (unsigned)(v >> 24), (unsigned)((v >> 16) & 255),
-		         (unsigned)((v >> 8) & 255), (unsigned)(v & 255));
+		snprintf(buf, cap, "%s", text);
 }

@@ -14,7 +14,14 @@ static int label_cmp(const void *a, const void *b)
 
 int labels_build(struct arena *a, const struct mesh_label *pairs, size_t n, struct mesh_labels *out)
 {
-	struct mesh_label *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
+	static const struct mesh_label none[1];
+	struct mesh_label *items;
+	if (n == 0) {
+		out->count = 0;
+		out->items = none;
+		return 0;
+	}
+	items = arena_alloc(a, n * sizeof *items);
 	if (!items)
 		return -1;
 	for (size_t i = 0; i < n; i++) {

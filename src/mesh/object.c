@@ -7,7 +7,7 @@
 #include "mesh_internal.h"
 
 /* Objects are small: a small first block keeps 20,000 of them cheap. */
-#define OBJECT_ARENA_BLOCK 1024
+#define OBJECT_ARENA_BLOCK 256
 
 struct mesh_object *object_new(enum mesh_kind kind)
 {
@@ -28,9 +28,12 @@ char *object_strdup(struct mesh_object *o, const char *s)
 
 int object_set_labels(struct mesh_object *o, const struct mesh_label *pairs, size_t n)
 {
-	struct mesh_labels labels;
-	void *block = labels_block_new(pairs, n, &labels);
-	if (!block)
+	static const struct mesh_label none[1];
+	struct mesh_labels labels = {0, none};
+	void *block = NULL;
+	/* Most objects have no labels: no block then (20,000 of them in one
+	 * apply would be 20,000 mallocs). */
+	if (n && !(block = labels_block_new(pairs, n, &labels)))
 		return -1;
 	free(o->labels_block);
 	o->labels_block = block;

@@ -269,15 +269,8 @@ int txn_report(struct txn *t, enum mesh_kind kind, const char *ns, const char *n
 		t->change_cap = cap;
 	}
 	c = &t->changes.items[t->changes.count];
-	c->kind = kind;
-	c->action = action;
-	c->namespace_ = strdup(ns ? ns : "");
-	c->name = strdup(name);
-	if (!c->namespace_ || !c->name) {
-		free(c->namespace_);
-		free(c->name);
+	if (mesh_change_set(c, kind, ns, name, action) != 0)
 		return txn_oom(t);
-	}
 	t->changes.count++;
 	return 0;
 }
@@ -418,12 +411,26 @@ const char *mesh_action_name(enum mesh_action action)
 	return names[action];
 }
 
+int mesh_change_set(struct mesh_change *c, enum mesh_kind kind, const char *ns, const char *name,
+                    enum mesh_action action)
+{
+	size_t ns_len = strlen(ns ? ns : ""), name_len = strlen(name);
+	char *block = malloc(ns_len + name_len + 2);
+	if (!block)
+		return -1;
+	memcpy(block, ns ? ns : "", ns_len + 1);
+	memcpy(block + ns_len + 1, name, name_len + 1);
+	c->kind = kind;
+	c->action = action;
+	c->namespace_ = block;
+	c->name = block + ns_len + 1;
+	return 0;
+}
+
 void mesh_changes_free(struct mesh_changes *c)
 {
-	for (size_t i = 0; i < c->count; i++) {
-		free(c->items[i].namespace_);
-		free(c->items[i].name);
-	}
+	for (size_t i = 0; i < c->count; i++)
+		free(c->items[i].namespace_); /* the name shares its block */
 	free(c->items);
 	c->items = NULL;
 	c->count = 0;
