@@ -492,12 +492,15 @@ static int l_gosort(lua_State *L)
 	return 1;
 }
 
-/* _xds.config_dump(proxy [, opts]) -> Envoy's admin JSON (see xds_dump.h).
- * opts: resource, mask, name_regex, include_eds. */
+/* _xds.config_dump(proxy [, opts]) -> Envoy's admin JSON, shaped as GET
+ * /config_dump answers (see xds_dump.h). opts: resource, mask, name_regex,
+ * include_eds (true: ?include_eds, the EndpointsConfigDump built from the
+ * clusters when the proxy has none; false: none; nil: the proxy's own, so
+ * the text loads back to the same proxy). Raises Envoy's 400/404 text. */
 static int l_config_dump(lua_State *L)
 {
 	struct xds_snapshot *s = meshlua_proxy_snapshot(L, 1);
-	struct xds_dump_opts o = {0};
+	struct xds_dump_opts o = {NULL, NULL, NULL, XDS_DUMP_EDS_KEPT};
 	struct strbuf sb = STRBUF_INIT;
 	struct mesh_error err;
 	char msg[1200];
@@ -506,10 +509,9 @@ static int l_config_dump(lua_State *L)
 		o.mask = opt_string(L, 2, "mask");
 		o.name_regex = opt_string(L, 2, "name_regex");
 		lua_getfield(L, 2, "include_eds");
-		o.include_eds = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
+		if (!lua_isnil(L, -1))
+			o.include_eds = lua_toboolean(L, -1) ? XDS_DUMP_EDS_ENVOY : XDS_DUMP_EDS_NONE;
 		lua_pop(L, 1);
-	} else {
-		o.include_eds = 1;
 	}
 	mesh_error_clear(&err);
 	if (xds_write_config_dump(&sb, s, &o, &err) != 0) {

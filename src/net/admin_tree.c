@@ -1,10 +1,12 @@
 /* Reading the Envoy config trees of a snapshot for the admin pages: which
  * resources are live, socket addresses, the HTTP connection managers of a
- * listener, the hosts of a cluster. Field names in either form (node_field). */
+ * listener, the hosts of a cluster (xds_cluster_load_assignment). Field
+ * names in either form (node_field). */
 #include <stdio.h>
 #include <string.h>
 
 #include "admin_int.h"
+#include "meshlua/xds_dump.h"
 
 int admin_resource_live(const struct xds_resource *r)
 {
@@ -64,20 +66,8 @@ void admin_listener_stat_prefixes(const struct node *listener,
 	chain_prefixes(node_field(listener, "default_filter_chain"), fn, arg);
 }
 
+/* The admin pages read a cluster's hosts as the config dump's endpoints do. */
 const struct node *admin_cluster_assignment(struct xds_snapshot *snap, const struct node *c)
 {
-	const char *type = node_text(node_field(c, "type"));
-	const struct node *eds = node_field(c, "eds_cluster_config");
-	const char *name = node_text(node_field(c, "name"));
-	const char *service = node_text(node_field(eds, "service_name"));
-	/* Envoy's EDS dump is made from its host sets, static clusters
-	 * included: when the snapshot has one for this cluster, it is the truth. */
-	const struct xds_resource *r =
-	    name ? xds_snapshot_find(snap, XDS_ENDPOINT, service && *service ? service : name)
-	         : NULL;
-	if (r)
-		return r->json;
-	if ((type && strcmp(type, "EDS") == 0) || eds)
-		return NULL;
-	return node_field(c, "load_assignment");
+	return xds_cluster_load_assignment(snap, c);
 }
