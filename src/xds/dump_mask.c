@@ -45,6 +45,17 @@ static int mask_add(struct arena *ar, struct dump_mask *m, const char *path, siz
 	return 0;
 }
 
+/* The path at *text (up to its comma) into *path; returns its length and
+ * moves *text past it and the comma (FieldMaskUtil::FromString's split). */
+static size_t take_path(const char **text, const char **path)
+{
+	const char *comma = strchr(*text, ',');
+	size_t n = comma ? (size_t)(comma - *text) : strlen(*text);
+	*path = *text;
+	*text += n + (comma ? 1 : 0);
+	return n;
+}
+
 struct dump_mask *dump_mask_parse(struct arena *ar, const char *text)
 {
 	struct dump_mask *m = arena_calloc(ar, 1, sizeof *m);
@@ -59,16 +70,15 @@ struct dump_mask *dump_mask_parse(struct arena *ar, const char *text)
 		return m;
 	}
 	while (*text) {
-		const char *comma = strchr(text, ',');
-		size_t n = comma ? (size_t)(comma - text) : strlen(text);
-		int rc = n > 0 ? mask_add(ar, m, text, n) : 0;
+		const char *path;
+		size_t n = take_path(&text, &path);
+		int rc = n > 0 ? mask_add(ar, m, path, n) : 0; /* empty paths are skipped */
 		if (rc == -1)
 			return NULL;
 		if (rc == -2) {
 			m->unusable = 1;
 			return m;
 		}
-		text += n + (comma ? 1 : 0);
 	}
 	return m;
 }
@@ -157,12 +167,11 @@ int dump_mask_fits_element(const struct dump_mask *m, const struct dump_element 
 int dump_mask_debug_string(struct strbuf *out, const char *text)
 {
 	while (*text) {
-		const char *comma = strchr(text, ',');
-		size_t n = comma ? (size_t)(comma - text) : strlen(text);
+		const char *path;
+		size_t n = take_path(&text, &path);
 		if (n > 0 && (strbuf_puts(out, "paths: \"") != 0 ||
-		              strbuf_append(out, text, n) != 0 || strbuf_puts(out, "\"\n") != 0))
+		              strbuf_append(out, path, n) != 0 || strbuf_puts(out, "\"\n") != 0))
 			return -1;
-		text += n + (comma ? 1 : 0);
 	}
 	return 0;
 }
