@@ -15,8 +15,11 @@
 /* ---- per-proxy statistics ------------------------------------------------ */
 
 /* Counters of one proxy, shared by the Lua proxy and any admin server of it:
- * reference-counted, thread-safe (one writer, the Lua thread; any number of
- * readers, the server threads). */
+ * reference-counted, thread-safe (writers: the Lua thread, or any; readers:
+ * the server threads). Counting is by request shape: counting a request
+ * adds one to its shape's pending count, and the named counters are brought
+ * up to date from the pending counts whenever they are read, so a reader
+ * always sees every request counted before it. */
 struct admin_stats;
 
 /* What one request resolved through the proxy did, as the resolution engine
@@ -45,9 +48,38 @@ void admin_stats_unref(struct admin_stats *st);
 /* Counts one request: downstream counters of the listener and connection
  * manager, upstream counters of the cluster and host, and the error
  * counters of the response flags (no_route, no_cluster,
- * upstream_cx_none_healthy). Returns 0, or -1 when memory runs out (the
- * counters bumped before that stay bumped). */
+ * upstream_cx_none_healthy). Returns 0, or -1 when memory runs out
+ * (nothing counted). */
 int admin_stats_record(struct admin_stats *st, const struct admin_request_record *rec);
+
+/* A request shape as the writer knows it: pointers into one snapshot (its
+ * nodes or strings; NULL for none) and small values. What they mean is the
+ * writer's choice, as long as equal keys in one snapshot always stand for
+ * the same admin_request_record. where and how should take few distinct
+ * values (the listener and filter chain; the status and flags): they are
+ * kept in a small table of their own, so that the table of whole keys
+ * stays small (what: the cluster and endpoint, of which there are many). */
+struct admin_stats_key {
+	const void *where[2];
+	uint64_t how[2];
+	const void *what[2];
+};
+
+/* Fills rec (its strings in the caller's buffers, valid until the counting
+ * call returns) for the shape of a key seen for the first time. Called
+ * with the counters' lock held: it must not touch st. */
+typedef void (*admin_stats_describe_fn)(void *ctx, struct admin_request_record *rec);
+
+/* Counts one request of the shape key names in snap, as admin_stats_record
+ * would count what describe(ctx) gives. A key seen before in snap is
+ * counted with one hash lookup (no formatting, no allocation); a new one
+ * is described, named and remembered. st remembers the keys of one
+ * snapshot at a time, keeping a reference to it so the pointers stay
+ * unique; a call with another snapshot forgets them and takes that one.
+ * Returns 0, or -1 when memory runs out (nothing counted). */
+int admin_stats_count_key(struct admin_stats *st, struct xds_snapshot *snap,
+                          const struct admin_stats_key *key, admin_stats_describe_fn describe,
+                          void *ctx);
 
 /* The counter named name (Envoy's flat name, e.g.
  * "cluster.outbound|80||customers.default.svc.cluster.local.upstream_rq_total"),

@@ -576,7 +576,7 @@ static int l_proxy_resolve(lua_State *L)
 	t->snap = snap;
 	if (resolve(r, snap, &t->req, &t->res, NULL, NULL, &err) < 0)
 		raise_error(L, &err);
-	meshlua_count_resolution(L, 1, &t->res); /* the proxy's /stats (l_server.h) */
+	meshlua_count_resolution(L, 1, snap, &t->res); /* the proxy's /stats (l_server.h) */
 	return 1;
 }
 

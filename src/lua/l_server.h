@@ -21,11 +21,14 @@ void meshlua_proxy_count_request(lua_State *L, int idx, const struct admin_reque
 
 struct resolve_result;
 
-/* Counts what proxy:resolve found (res) for the proxy at idx: the
- * listener's address, the connection manager's stat prefix, the cluster,
- * the endpoint, the status and flags. The resolution binding calls it once
- * per resolve. */
-void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result *res);
+/* Counts what proxy:resolve found (res, pointing into snap) for the proxy
+ * at idx (which the caller has checked is a proxy): the listener's
+ * address, the connection manager's stat prefix, the cluster, the
+ * endpoint, the status and flags. The resolution binding calls it once per
+ * resolve; a request shape seen before in snap costs a table lookup and a
+ * counter bump, no formatting. */
+void meshlua_count_resolution(lua_State *L, int idx, struct xds_snapshot *snap,
+                              const struct resolve_result *res);
 
 /* Tells every running server that the mesh may have changed: admin servers
  * of synthesized proxies take the proxy's current snapshot (an xDS push),

@@ -12,8 +12,7 @@
 
 #define MESHLUA_SERVER "meshlua.server"
 #define STATS_HOLDER   "meshlua.proxy_stats_holder"
-#define SERVERS_KEY    "meshlua.servers"     /* registry: running server -> true */
-#define STATS_KEY      "meshlua.proxy_stats" /* registry, weak keys: proxy -> counters */
+#define SERVERS_KEY    "meshlua.servers" /* registry: running server -> true */
 
 enum { UV_SOURCE = 1 }; /* admin: the proxy; ControlZ: its mesh source (or nil) */
 

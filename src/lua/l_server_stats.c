@@ -1,7 +1,9 @@
 /* Per-proxy counters in Lua (see l_server.h): each proxy's struct
  * admin_stats, kept in a weak-keyed registry table for as long as the proxy
- * lives and shared with its admin servers; what proxy:resolve and
- * proxy:count_request count; proxy:stat to read one. */
+ * lives and shared with its admin servers; proxy:resolve counts each
+ * request by a key of pointers into its snapshot (counter names are made
+ * once per request shape, not per request); proxy:count_request counts
+ * one by hand; proxy:stat reads one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,12 +20,16 @@ static int l_holder_gc(lua_State *L)
 	return 0;
 }
 
-struct admin_stats *meshlua_proxy_stats(lua_State *L, int idx)
+/* The registry key of the proxies' counters (a weak-keyed table: proxy ->
+ * holder), by address: a lookup without hashing a string. */
+static const char stats_key = 0;
+
+/* The counters of the proxy at idx (not checked again), made on first use. */
+static struct admin_stats *proxy_stats(lua_State *L, int idx)
 {
 	struct admin_stats **h;
 	idx = lua_absindex(L, idx);
-	meshlua_check_proxy(L, idx);
-	lua_getfield(L, LUA_REGISTRYINDEX, STATS_KEY);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &stats_key);
 	lua_pushvalue(L, idx);
 	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
 		h = lua_touserdata(L, -1);
@@ -42,6 +48,12 @@ struct admin_stats *meshlua_proxy_stats(lua_State *L, int idx)
 	lua_rawset(L, -4); /* weak keys: the counters live as long as the proxy */
 	lua_pop(L, 2);
 	return *h;
+}
+
+struct admin_stats *meshlua_proxy_stats(lua_State *L, int idx)
+{
+	meshlua_check_proxy(L, idx);
+	return proxy_stats(L, idx);
 }
 
 void meshlua_proxy_count_request(lua_State *L, int idx, const struct admin_request_record *rec)
@@ -75,39 +87,89 @@ static const char *hcm_stat_prefix(const struct node *chain)
 	return NULL;
 }
 
-void meshlua_count_resolution(lua_State *L, int idx, const struct resolve_result *res)
-{
-	struct admin_request_record rec;
+/* What a resolution did, and room for the strings of its record. */
+struct resolution {
+	const struct resolve_result *res;
 	char listener[300], cluster[512], host[320];
+};
+
+/* The record of r->res (admin_stats_describe_fn): the listener's address,
+ * the connection manager's stat prefix, the cluster, the endpoint, the
+ * status and flags. */
+static void describe(void *ctx, struct admin_request_record *rec)
+{
+	struct resolution *r = ctx;
+	const struct resolve_result *res = r->res;
 	const struct node *sa =
 	    node_field(node_field(res->listener_json, "address"), "socket_address");
 	const char *ip = node_text(node_field(sa, "address"));
 	long long port = 0;
-	memset(&rec, 0, sizeof rec);
+	memset(rec, 0, sizeof *rec);
 	if (ip) {
 		node_int(node_field(sa, "port_value"), &port);
-		snprintf(listener, sizeof listener, "%s_%lld", ip, port);
-		rec.listener = listener;
+		snprintf(r->listener, sizeof r->listener, "%s_%lld", ip, port);
+		rec->listener = r->listener;
 	}
-	rec.stat_prefix = res->tcp ? NULL : hcm_stat_prefix(res->chain_json);
-	if (res->cluster && res->cluster_len > 0 && res->cluster_len < sizeof cluster) {
-		memcpy(cluster, res->cluster, res->cluster_len);
-		cluster[res->cluster_len] = '\0';
-		rec.cluster = cluster;
+	rec->stat_prefix = res->tcp ? NULL : hcm_stat_prefix(res->chain_json);
+	if (res->cluster && res->cluster_len > 0 && res->cluster_len < sizeof r->cluster) {
+		memcpy(r->cluster, res->cluster, res->cluster_len);
+		r->cluster[res->cluster_len] = '\0';
+		rec->cluster = r->cluster;
 	}
 	if (res->endpoint_address && res->endpoint_json) {
-		snprintf(host, sizeof host,
+		snprintf(r->host, sizeof r->host,
 		         strchr(res->endpoint_address, ':') ? "[%s]:%u" : "%s:%u",
 		         res->endpoint_address, (unsigned)res->endpoint_port);
-		rec.host = host;
+		rec->host = r->host;
 	}
-	rec.status = (int)res->status;
+	rec->status = (int)res->status;
 	/* Forwarded HTTP requests reach the simulated app, which answers 200:
 	 * counted so, the downstream and upstream classes add up. */
-	if (!res->tcp && rec.status == 0 && rec.host)
-		rec.status = 200;
-	rec.flags = res->flags;
-	meshlua_proxy_count_request(L, idx, &rec);
+	if (!res->tcp && rec->status == 0 && rec->host)
+		rec->status = 200;
+	rec->flags = res->flags;
+}
+
+/* The key of res's shape: everything describe reads, as nodes of the
+ * snapshot (the listener, the filter chain, the cluster, the endpoint,
+ * each of which fixes the name made from it: an endpoint node its address
+ * and port) and values. 0 when res cannot be keyed so: a cluster the
+ * snapshot lacks, named by the request (its name is not the snapshot's),
+ * or flags longer than 6 bytes. */
+static int resolution_key(const struct resolve_result *res, struct admin_stats_key *k)
+{
+	size_t flags_len = res->flags ? strlen(res->flags) : 0;
+	uint64_t flags = 0;
+	if ((res->cluster && !res->cluster_json) || flags_len > 6)
+		return 0;
+	memcpy(&flags, res->flags ? res->flags : "", flags_len);
+	k->where[0] = res->listener_json;
+	k->where[1] = res->tcp ? NULL : res->chain_json;
+	k->how[0] = res->status;
+	/* the flags' bytes, whether there were flags, TCP */
+	k->how[1] = flags | (uint64_t)(res->flags != NULL) << 56 | (uint64_t)(res->tcp != 0) << 57;
+	k->what[0] = res->cluster ? res->cluster_json : NULL;
+	k->what[1] = res->endpoint_address ? res->endpoint_json : NULL;
+	return 1;
+}
+
+void meshlua_count_resolution(lua_State *L, int idx, struct xds_snapshot *snap,
+                              const struct resolve_result *res)
+{
+	struct admin_stats *st = proxy_stats(L, idx); /* proxy:resolve checked it */
+	struct admin_stats_key key;
+	struct resolution r;
+	int rc;
+	r.res = res;
+	if (resolution_key(res, &key)) {
+		rc = admin_stats_count_key(st, snap, &key, describe, &r);
+	} else {
+		struct admin_request_record rec;
+		describe(&r, &rec);
+		rc = admin_stats_record(st, &rec);
+	}
+	if (rc != 0)
+		luaL_error(L, "out of memory counting a request");
 }
 
 /* proxy:count_request{listener=, stat_prefix=, cluster=, host=, status=, flags=}
@@ -157,6 +219,6 @@ void meshlua_open_proxy_stats(lua_State *L)
 	lua_pushliteral(L, "k");
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
-	lua_setfield(L, LUA_REGISTRYINDEX, STATS_KEY);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &stats_key);
 	meshlua_proxy_add_methods(L, proxy_methods);
 }

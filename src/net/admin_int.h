@@ -52,6 +52,19 @@ struct admin_stat_value {
  * out of memory. */
 struct admin_stat_value *admin_stats_copy(struct admin_stats *st, size_t *n);
 
+/* Receives one counter a request shape bumps: its flat name, Prometheus
+ * family and labels ("" for hidden ones), hidden (per-host). Strings are
+ * borrowed for the call. Returns 0, or nonzero to stop. */
+typedef int (*admin_stat_name_fn)(void *ctx, const char *name, const char *family,
+                                  const char *labels, int hidden);
+
+/* Calls fn for each counter a request like rec bumps, in a fixed order, at
+ * most ADMIN_STATS_MAX_BUMPS times (admin_stats_names.c). Returns 0, -1
+ * when out of memory, or what fn returned when nonzero. */
+int admin_stats_names(const struct admin_request_record *rec, admin_stat_name_fn fn, void *ctx);
+
+#define ADMIN_STATS_MAX_BUMPS 14 /* 1 listener, 5 http, 5 cluster, 3 host */
+
 /* The per-host counter stat ("rq_total", "rq_success", "rq_error",
  * "cx_total") of host in cluster. */
 uint64_t admin_stats_host(struct admin_stats *st, const char *cluster, const char *host,
