@@ -13,9 +13,13 @@ const struct node_pair *node_get_pair(const struct node *map, const char *key)
 {
 	if (!map || map->type != NODE_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->len; i++)
-		if (strcmp(map->pairs[i].key->str, key) == 0)
+	/* The first bytes first: most keys of a map differ there, and this is
+	 * the lookup of every field every decoder reads. */
+	for (size_t i = 0; i < map->len; i++) {
+		const char *k = map->pairs[i].key->str;
+		if (k[0] == key[0] && strcmp(k, key) == 0)
 			return &map->pairs[i];
+	}
 	return NULL;
 }
 

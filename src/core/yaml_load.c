@@ -2,11 +2,15 @@
  * parser. Every failure becomes a positioned mesh_error; nothing leaks: the
  * arena is freed on error. The children of the collections being read wait
  * on two stacks shared by every depth (a collection's children are the top
- * of the stack when it ends), and scalar texts are packed byte to byte into
- * pool chunks of the arena: a 4 MB manifest makes 600,000 nodes, and a
- * malloc per collection or 16 bytes per short string showed in the time. */
+ * of the stack when it ends), and nodes, child arrays and texts are carved
+ * from chunks of the arena without its 16-byte rounding (texts in chunks of
+ * their own, so that they need no padding): a 4 MB manifest makes 600,000
+ * nodes, and a malloc per collection or 16 bytes per short string showed
+ * in the time. */
 #include <errno.h>
+#include <stdalign.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +26,11 @@ struct anchor {
 	struct node *node;
 };
 
-/* Scalar texts shorter than POOL_LONG bytes are packed into POOL_CHUNK
- * chunks (small next to the arena's 64 KiB blocks, so that a chunk that
- * does not fit wastes little of the block it leaves). */
-#define POOL_CHUNK 4096
-#define POOL_LONG  256
+/* Requests up to CHUNK_MAX bytes are carved from CHUNK-byte chunks (a
+ * quarter of the arena's smallest block, so chunks share blocks); bigger
+ * ones go to the arena as they are. */
+#define CHUNK     (16 * 1024)
+#define CHUNK_MAX 1024
 
 /* The arena's block size: the input's size, within these bounds. */
 #define YAML_ARENA_BLOCK_MIN (64 * 1024)
@@ -46,8 +50,10 @@ struct loader {
 	size_t pair_count, pair_cap;
 	struct node **items; /* items of the sequences being read, innermost last (malloc'd) */
 	size_t item_count, item_cap;
-	char *pool; /* free bytes of the current string chunk (in the arena) */
-	size_t pool_left;
+	char *chunk; /* free bytes of the current chunk for nodes and arrays */
+	size_t chunk_left;
+	char *text; /* free bytes of the current chunk for texts */
+	size_t text_left;
 	yaml_doc_fn each; /* called with each document's root; NULL: none */
 	void *each_ctx;
 	int each_done; /* each asked to be called no more */
@@ -92,26 +98,45 @@ static int push_item(struct loader *ld, struct node *item)
 	return 0;
 }
 
-/* A NUL-terminated copy of the n bytes at s, owned by the arena, packed
- * without alignment. NULL when memory runs out. */
-static char *pool_strndup(struct loader *ld, const char *s, size_t n)
+/* size bytes aligned to align (a power of two), owned by the arena. NULL
+ * when memory runs out. */
+static void *tree_alloc(struct loader *ld, size_t size, size_t align)
+{
+	size_t pad = (size_t)(-(uintptr_t)ld->chunk & (align - 1));
+	void *p;
+	if (size > CHUNK_MAX)
+		return arena_alloc(ld->arena, size);
+	if (pad + size > ld->chunk_left) {
+		ld->chunk = arena_alloc(ld->arena, CHUNK); /* aligned for anything */
+		ld->chunk_left = ld->chunk ? CHUNK : 0;
+		if (!ld->chunk)
+			return NULL;
+		pad = 0;
+	}
+	p = ld->chunk + pad;
+	ld->chunk += pad + size;
+	ld->chunk_left -= pad + size;
+	return p;
+}
+
+/* A NUL-terminated copy of the n bytes at s, owned by the arena. NULL when
+ * memory runs out. */
+static char *tree_strndup(struct loader *ld, const char *s, size_t n)
 {
 	char *p;
-	if (n >= POOL_LONG)
+	if (n >= CHUNK_MAX)
 		return arena_strndup(ld->arena, s, n);
-	if (ld->pool_left < n + 1) {
-		ld->pool = arena_alloc(ld->arena, POOL_CHUNK);
-		if (!ld->pool) {
-			ld->pool_left = 0;
+	if (n + 1 > ld->text_left) {
+		ld->text = arena_alloc(ld->arena, CHUNK);
+		ld->text_left = ld->text ? CHUNK : 0;
+		if (!ld->text)
 			return NULL;
-		}
-		ld->pool_left = POOL_CHUNK;
 	}
-	p = ld->pool;
+	p = ld->text;
 	memcpy(p, s, n);
 	p[n] = '\0';
-	ld->pool += n + 1;
-	ld->pool_left -= n + 1;
+	ld->text += n + 1;
+	ld->text_left -= n + 1;
 	return p;
 }
 
@@ -184,7 +209,7 @@ static void fail_from_parser(struct loader *ld)
 
 static struct node *new_node(struct loader *ld, enum node_type type, yaml_mark_t mark)
 {
-	struct node *n = arena_alloc(ld->arena, sizeof *n);
+	struct node *n = tree_alloc(ld, sizeof *n, alignof(struct node));
 	if (!n) {
 		fail_oom(ld);
 		return NULL;
@@ -266,7 +291,7 @@ static struct node *load_scalar(struct loader *ld, const yaml_event_t *ev)
 	if (!n)
 		return NULL;
 	n->len = ev->data.scalar.length;
-	n->str = pool_strndup(ld, (const char *)ev->data.scalar.value, n->len);
+	n->str = tree_strndup(ld, (const char *)ev->data.scalar.value, n->len);
 	if (!n->str) {
 		fail_oom(ld);
 		return NULL;
@@ -292,7 +317,8 @@ static struct node *load_sequence(struct loader *ld, const yaml_event_t *start, 
 		struct node *child;
 		if (ev->type == YAML_SEQUENCE_END_EVENT) {
 			n->len = ld->item_count - base;
-			n->items = arena_alloc(ld->arena, n->len * sizeof *n->items);
+			n->items =
+			    tree_alloc(ld, n->len * sizeof *n->items, alignof(struct node *));
 			if (n->items && n->len)
 				memcpy(n->items, ld->items + base, n->len * sizeof *n->items);
 			ld->item_count = base;
@@ -363,7 +389,7 @@ static struct node *finish_map(struct loader *ld, struct node *n, size_t base,
 		if (merge_into(ld, base, m[i]) != 0)
 			return NULL;
 	n->len = ld->pair_count - base;
-	n->pairs = arena_alloc(ld->arena, n->len * sizeof *n->pairs);
+	n->pairs = tree_alloc(ld, n->len * sizeof *n->pairs, alignof(struct node_pair));
 	if (!n->pairs) {
 		fail_oom(ld);
 		return NULL;

@@ -28,35 +28,44 @@ int dc_fail(struct dctx *c, const struct node *at, const char *path, const char 
 	return -1;
 }
 
+/* Appends the len bytes at s to buf as snprintf would (what does not fit
+ * in cap - 1 bytes is dropped); returns the length so far, fitting or not. */
+static size_t path_put(char *buf, size_t cap, size_t n, const char *s, size_t len)
+{
+	if (n + 1 < cap)
+		memcpy(buf + n, s, len < cap - 1 - n ? len : cap - 1 - n);
+	return n + len;
+}
+
 char *dc_pathf(char *buf, size_t cap, const char *fmt, ...)
 {
 	size_t n = 0;
 	va_list ap, again;
 	va_start(ap, fmt);
 	va_copy(again, ap);
-	for (const char *f = fmt; *f; f++) {
-		char digits[24];
-		const char *s;
-		if (*f != '%') {
-			if (n + 1 < cap)
-				buf[n] = *f;
-			n++;
-			continue;
+	for (const char *f = fmt; *f;) {
+		char digits[24], *d = digits + sizeof digits;
+		const char *pct = strchr(f, '%');
+		if (!pct) {
+			n = path_put(buf, cap, n, f, strlen(f));
+			break;
 		}
-		if (f[1] == 's') {
-			s = va_arg(ap, const char *);
-		} else if (f[1] == 'z' && f[2] == 'u') {
+		n = path_put(buf, cap, n, f, (size_t)(pct - f));
+		if (pct[1] == 's') {
+			const char *arg = va_arg(ap, const char *);
+			n = path_put(buf, cap, n, arg, strlen(arg));
+			f = pct + 2;
+		} else if (pct[1] == 'z' && pct[2] == 'u') {
 			size_t v = va_arg(ap, size_t);
-			char *d = digits + sizeof digits - 1;
-			*d = '\0';
 			do {
 				*--d = (char)('0' + v % 10);
 				v /= 10;
 			} while (v);
-			s = d;
-			f++;
-		} else if (f[1] == '%') {
-			s = "%";
+			n = path_put(buf, cap, n, d, (size_t)(digits + sizeof digits - d));
+			f = pct + 3;
+		} else if (pct[1] == '%') {
+			n = path_put(buf, cap, n, "%", 1);
+			f = pct + 2;
 		} else {
 			/* Not a path format: the real thing, from the start. */
 			vsnprintf(buf, cap, fmt, again);
@@ -64,18 +73,25 @@ char *dc_pathf(char *buf, size_t cap, const char *fmt, ...)
 			va_end(ap);
 			return buf;
 		}
-		f++;
-		/* As snprintf: what does not fit is dropped, the text ends in NUL. */
-		for (; *s; s++) {
-			if (n + 1 < cap)
-				buf[n] = *s;
-			n++;
-		}
 	}
 	va_end(again);
 	va_end(ap);
 	if (cap)
 		buf[n < cap ? n : cap - 1] = '\0';
+	return buf;
+}
+
+char *dc_path_join(char *buf, size_t cap, const char *path, const char *suffix)
+{
+	size_t n = strlen(path);
+	if (cap == 0)
+		return buf;
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(buf, path, n);
+	for (; *suffix && n + 1 < cap; suffix++)
+		buf[n++] = *suffix;
+	buf[n] = '\0';
 	return buf;
 }
 

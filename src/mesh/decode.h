@@ -27,6 +27,10 @@ int dc_fail(struct dctx *c, const struct node *at, const char *path, const char 
  * Returns buf. */
 char *dc_pathf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The path of a field under path: path followed by suffix (".host"), as
+ * snprintf "%s%s" writes it, without the cost of a format. Returns buf. */
+char *dc_path_join(char *buf, size_t cap, const char *path, const char *suffix);
+
 /* The value of key in map, NULL when absent or null. */
 const struct node *dc_get(const struct node *map, const char *key);
 

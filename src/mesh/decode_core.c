@@ -56,11 +56,11 @@ static int decode_port(struct dctx *c, const struct node *item, size_t i, size_t
 	dc_pathf(path, sizeof path, "spec.ports[%zu]", i);
 	if (item->type != NODE_MAP)
 		return dc_fail(c, item, path, "must be a map, got %s", node_type_name(item));
-	dc_pathf(sub, sizeof sub, "%s.port", path);
+	dc_path_join(sub, sizeof sub, path, ".port");
 	if (dc_int(c, item, "port", sub, 1, 1, 65535, &v, NULL) != 0)
 		return -1;
 	p->port = (int)v;
-	dc_pathf(sub, sizeof sub, "%s.name", path);
+	dc_path_join(sub, sizeof sub, path, ".name");
 	if (dc_str(c, item, "name", sub, 0, &p->name) != 0)
 		return -1;
 	if (!p->name)
@@ -72,13 +72,13 @@ static int decode_port(struct dctx *c, const struct node *item, size_t i, size_t
 	if (p->name[0] && (problem = dns_label_problem(p->name)))
 		return dc_fail(c, node_get(item, "name"), sub, "Invalid value: \"%s\": %s", p->name,
 		               problem);
-	dc_pathf(sub, sizeof sub, "%s.protocol", path);
+	dc_path_join(sub, sizeof sub, path, ".protocol");
 	if (dc_enum(c, item, "protocol", sub, protocols, "TCP", &p->protocol) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.appProtocol", path);
+	dc_path_join(sub, sizeof sub, path, ".appProtocol");
 	if (dc_str(c, item, "appProtocol", sub, 0, &p->app_protocol) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.targetPort", path);
+	dc_path_join(sub, sizeof sub, path, ".targetPort");
 	tp = dc_get(item, "targetPort");
 	p->target_port = p->port;
 	p->target_port_name = NULL;
@@ -92,7 +92,7 @@ static int decode_port(struct dctx *c, const struct node *item, size_t i, size_t
 			return -1;
 		p->target_port = (int)v;
 	}
-	dc_pathf(sub, sizeof sub, "%s.nodePort", path);
+	dc_path_join(sub, sizeof sub, path, ".nodePort");
 	if (dc_int(c, item, "nodePort", sub, 0, 30000, 32767, &v, &present) != 0)
 		return -1;
 	p->node_port = present ? (int)v : 0;
@@ -103,7 +103,7 @@ static int decode_port(struct dctx *c, const struct node *item, size_t i, size_t
 	for (size_t j = 0; j < i; j++) {
 		const struct mesh_port *q = &svc->ports[j];
 		if (p->name[0] && strcmp(q->name, p->name) == 0) {
-			dc_pathf(sub, sizeof sub, "%s.name", path);
+			dc_path_join(sub, sizeof sub, path, ".name");
 			return dc_fail(c, node_get(item, "name"), sub,
 			               "Duplicate value: \"%s\" (also spec.ports[%zu])", p->name,
 			               j);

@@ -168,7 +168,7 @@ static int check_destination(struct dctx *c, const struct node *dest, const char
 		return dc_fail(c, NULL, path, "destination is required");
 	if (dest->type != NODE_MAP)
 		return dc_fail(c, dest, path, "destination must be a map");
-	dc_pathf(sub, sizeof sub, "%s.host", path);
+	dc_path_join(sub, sizeof sub, path, ".host");
 	host = dc_get(dest, "host");
 	if (!host)
 		return dc_fail(c, dest, sub, "destination.host is required");
@@ -176,16 +176,16 @@ static int check_destination(struct dctx *c, const struct node *dest, const char
 		return dc_fail(c, host, sub, "invalid destination host *");
 	if (istio_check_host(c, host, sub) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.subset", path);
+	dc_path_join(sub, sizeof sub, path, ".subset");
 	if (dc_str(c, dest, "subset", sub, 0, &subset) != 0)
 		return -1;
 	if (subset && subset[0] && (problem = dns_label_problem(subset)))
 		return dc_fail(c, node_get(dest, "subset"), sub, "subset name is invalid: %s",
 		               subset);
-	dc_pathf(sub, sizeof sub, "%s.port", path);
+	dc_path_join(sub, sizeof sub, path, ".port");
 	if (dc_map(c, dest, "port", sub, 0, &port) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.port.number", path);
+	dc_path_join(sub, sizeof sub, path, ".port.number");
 	return port ? istio_check_port_number(c, port, "number", sub, 0) : 0;
 }
 
@@ -196,16 +196,16 @@ static int check_route_destinations(struct dctx *c, const struct node *routes, c
 	long long total = 0;
 	for (size_t i = 0; i < routes->len; i++) {
 		const struct node *r = routes->items[i];
-		char sub[200];
+		char item[200], sub[200];
 		long long w = 0;
 		const struct node *wn;
-		dc_pathf(sub, sizeof sub, "%s[%zu]", path, i);
+		dc_pathf(item, sizeof item, "%s[%zu]", path, i);
 		if (r->type != NODE_MAP)
-			return dc_fail(c, r, sub, "must be a map, got %s", node_type_name(r));
-		if (check_destination(c, dc_get(r, "destination"), strcat(sub, ".destination")) !=
-		    0)
+			return dc_fail(c, r, item, "must be a map, got %s", node_type_name(r));
+		if (check_destination(c, dc_get(r, "destination"),
+		                      dc_path_join(sub, sizeof sub, item, ".destination")) != 0)
 			return -1;
-		dc_pathf(sub, sizeof sub, "%s[%zu].weight", path, i);
+		dc_path_join(sub, sizeof sub, item, ".weight");
 		wn = dc_get(r, "weight");
 		if (wn && node_int(wn, &w) != 0)
 			return dc_fail(c, wn, sub, "weight must be an integer, got %s",
@@ -225,7 +225,7 @@ static int check_http_route(struct dctx *c, const struct node *h, const char *pa
 	char sub[200];
 	if (h->type != NODE_MAP)
 		return dc_fail(c, h, path, "must be a map, got %s", node_type_name(h));
-	dc_pathf(sub, sizeof sub, "%s.route", path);
+	dc_path_join(sub, sizeof sub, path, ".route");
 	if (dc_seq(c, h, "route", sub, 0, &route) != 0)
 		return -1;
 	redirect = dc_get(h, "redirect");
@@ -236,18 +236,18 @@ static int check_http_route(struct dctx *c, const struct node *h, const char *pa
 		return dc_fail(c, h, path, "HTTP route cannot contain both route and redirect");
 	if (route && route->len && check_route_destinations(c, route, sub) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.timeout", path);
+	dc_path_join(sub, sizeof sub, path, ".timeout");
 	if (istio_check_duration(c, h, "timeout", sub) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.retries", path);
+	dc_path_join(sub, sizeof sub, path, ".retries");
 	if (dc_map(c, h, "retries", sub, 0, &retries) != 0)
 		return -1;
 	if (retries) {
 		long long attempts;
-		dc_pathf(sub, sizeof sub, "%s.retries.attempts", path);
+		dc_path_join(sub, sizeof sub, path, ".retries.attempts");
 		if (dc_int(c, retries, "attempts", sub, 0, 0, 1000000, &attempts, NULL) != 0)
 			return -1;
-		dc_pathf(sub, sizeof sub, "%s.retries.perTryTimeout", path);
+		dc_path_join(sub, sizeof sub, path, ".retries.perTryTimeout");
 		if (istio_check_duration(c, retries, "perTryTimeout", sub) != 0)
 			return -1;
 	}
@@ -330,19 +330,19 @@ static int check_traffic_policy(struct dctx *c, const struct node *tp, const cha
 		return 0;
 	if (tp->type != NODE_MAP)
 		return dc_fail(c, tp, path, "must be a map");
-	dc_pathf(sub, sizeof sub, "%s.loadBalancer", path);
+	dc_path_join(sub, sizeof sub, path, ".loadBalancer");
 	if (dc_map(c, tp, "loadBalancer", sub, 0, &lb) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.loadBalancer.simple", path);
+	dc_path_join(sub, sizeof sub, path, ".loadBalancer.simple");
 	if (lb && istio_check_enum(c, lb, "simple", sub, lb_simple) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.tls", path);
+	dc_path_join(sub, sizeof sub, path, ".tls");
 	if (dc_map(c, tp, "tls", sub, 0, &tls) != 0)
 		return -1;
 	if (tls) {
 		static const char *const modes[] = {"DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL",
 		                                    NULL};
-		dc_pathf(sub, sizeof sub, "%s.tls.mode", path);
+		dc_path_join(sub, sizeof sub, path, ".tls.mode");
 		if (istio_check_enum(c, tls, "mode", sub, modes) != 0)
 			return -1;
 	}
@@ -367,7 +367,7 @@ static int check_destination_rule(struct dctx *c, const struct node *spec)
 		dc_pathf(path, sizeof path, "spec.subsets[%zu]", i);
 		if (s->type != NODE_MAP)
 			return dc_fail(c, s, path, "must be a map");
-		dc_pathf(sub, sizeof sub, "%s.name", path);
+		dc_path_join(sub, sizeof sub, path, ".name");
 		if (dc_str(c, s, "name", sub, 1, &name) != 0)
 			return -1;
 		if (dns_label_problem(name))
@@ -379,10 +379,10 @@ static int check_destination_rule(struct dctx *c, const struct node *spec)
 				return dc_fail(c, node_get(s, "name"), sub,
 				               "duplicate subset names: %s", name);
 		}
-		dc_pathf(sub, sizeof sub, "%s.labels", path);
+		dc_path_join(sub, sizeof sub, path, ".labels");
 		if (istio_check_labels(c, dc_get(s, "labels"), sub) != 0)
 			return -1;
-		dc_pathf(sub, sizeof sub, "%s.trafficPolicy", path);
+		dc_path_join(sub, sizeof sub, path, ".trafficPolicy");
 		if (check_traffic_policy(c, dc_get(s, "trafficPolicy"), sub) != 0)
 			return -1;
 	}

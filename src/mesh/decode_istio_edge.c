@@ -19,15 +19,15 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 	char sub[160];
 	if (s->type != NODE_MAP)
 		return dc_fail(c, s, path, "must be a map");
-	dc_pathf(sub, sizeof sub, "%s.port", path);
+	dc_path_join(sub, sizeof sub, path, ".port");
 	if (dc_map(c, s, "port", sub, 0, &port) != 0)
 		return -1;
 	if (!port)
 		return dc_fail(c, s, sub, "port is required");
-	dc_pathf(sub, sizeof sub, "%s.port.number", path);
+	dc_path_join(sub, sizeof sub, path, ".port.number");
 	if (istio_check_port_number(c, port, "number", sub, 1) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.port.protocol", path);
+	dc_path_join(sub, sizeof sub, path, ".port.protocol");
 	if (dc_str(c, port, "protocol", sub, 1, &protocol) != 0)
 		return -1;
 	{
@@ -41,7 +41,7 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 			    "GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP",
 			    protocol);
 	}
-	dc_pathf(sub, sizeof sub, "%s.hosts", path);
+	dc_path_join(sub, sizeof sub, path, ".hosts");
 	if (istio_string_list(c, s, "hosts", sub, &hosts) != 0)
 		return -1;
 	if (!hosts || hosts->len == 0)
@@ -68,7 +68,7 @@ static int check_server(struct dctx *c, const struct node *s, const char *path)
 		if (istio_wildcard_domain_problem(host, problem, sizeof problem) != 0)
 			return dc_fail(c, hosts->items[i], sub, "%s", problem);
 	}
-	dc_pathf(sub, sizeof sub, "%s.tls", path);
+	dc_path_join(sub, sizeof sub, path, ".tls");
 	if (dc_map(c, s, "tls", sub, 0, &tls) != 0)
 		return -1;
 	if (!tls && (strcasecmp(protocol, "HTTPS") == 0 || strcasecmp(protocol, "TLS") == 0))
@@ -138,10 +138,10 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 		dc_pathf(path, sizeof path, "spec.ports[%zu]", i);
 		if (p->type != NODE_MAP)
 			return dc_fail(c, p, path, "must be a map");
-		dc_pathf(sub, sizeof sub, "%s.number", path);
+		dc_path_join(sub, sizeof sub, path, ".number");
 		if (istio_check_port_number(c, p, "number", sub, 1) != 0)
 			return -1;
-		dc_pathf(sub, sizeof sub, "%s.name", path);
+		dc_path_join(sub, sizeof sub, path, ".name");
 		if (dc_str(c, p, "name", sub, 0, &name) != 0)
 			return -1;
 		for (size_t j = 0; name && j < i; j++) {
@@ -151,7 +151,7 @@ int istio_check_service_entry(struct dctx *c, const struct node *spec)
 				               "port names must be unique: duplicate name %s",
 				               name);
 		}
-		dc_pathf(sub, sizeof sub, "%s.protocol", path);
+		dc_path_join(sub, sizeof sub, path, ".protocol");
 		if (dc_str(c, p, "protocol", sub, 0, &protocol) != 0)
 			return -1;
 	}

@@ -18,16 +18,16 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 	const char *problem;
 	if (item->type != NODE_MAP)
 		return dc_fail(c, item, path, "must be a map, got %s", node_type_name(item));
-	dc_pathf(sub, sizeof sub, "%s.name", path);
+	dc_path_join(sub, sizeof sub, path, ".name");
 	if (dc_str(c, item, "name", sub, 1, &ct->name) != 0)
 		return -1;
 	if ((problem = dns_label_problem(ct->name)))
 		return dc_fail(c, node_get(item, "name"), sub, "Invalid value: \"%s\": %s",
 		               ct->name, problem);
-	dc_pathf(sub, sizeof sub, "%s.image", path);
+	dc_path_join(sub, sizeof sub, path, ".image");
 	if (dc_str(c, item, "image", sub, 1, &ct->image) != 0)
 		return -1;
-	dc_pathf(sub, sizeof sub, "%s.ports", path);
+	dc_path_join(sub, sizeof sub, path, ".ports");
 	if (dc_seq(c, item, "ports", sub, 0, &ports) != 0)
 		return -1;
 	ct->port_count = ports ? ports->len : 0;
@@ -42,11 +42,11 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 		dc_pathf(ppath, sizeof ppath, "%s.ports[%zu]", path, i);
 		if (pn->type != NODE_MAP)
 			return dc_fail(c, pn, ppath, "must be a map, got %s", node_type_name(pn));
-		dc_pathf(sub, sizeof sub, "%s.containerPort", ppath);
+		dc_path_join(sub, sizeof sub, ppath, ".containerPort");
 		if (dc_int(c, pn, "containerPort", sub, 1, 1, 65535, &v, NULL) != 0)
 			return -1;
 		p->port = (int)v;
-		dc_pathf(sub, sizeof sub, "%s.name", ppath);
+		dc_path_join(sub, sizeof sub, ppath, ".name");
 		if (dc_str(c, pn, "name", sub, 0, &p->name) != 0)
 			return -1;
 		if (p->name && !p->name[0])
@@ -54,7 +54,7 @@ static int decode_container(struct dctx *c, const struct node *item, const char 
 		if (p->name && (problem = iana_svc_name_problem(p->name)))
 			return dc_fail(c, node_get(pn, "name"), sub, "Invalid value: \"%s\": %s",
 			               p->name, problem);
-		dc_pathf(sub, sizeof sub, "%s.protocol", ppath);
+		dc_path_join(sub, sizeof sub, ppath, ".protocol");
 		if (dc_enum(c, pn, "protocol", sub, protocols, "TCP", &p->protocol) != 0)
 			return -1;
 	}
@@ -68,7 +68,7 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 	char sub[160];
 	const struct node *containers;
 	int present;
-	dc_pathf(sub, sizeof sub, "%s.containers", path);
+	dc_path_join(sub, sizeof sub, path, ".containers");
 	if (dc_seq(c, spec, "containers", sub, 1, &containers) != 0)
 		return -1;
 	if (containers->len == 0)
@@ -103,17 +103,17 @@ static int decode_pod_spec(struct dctx *c, const struct node *spec, const char *
 					}
 		}
 	}
-	dc_pathf(sub, sizeof sub, "%s.serviceAccountName", path);
+	dc_path_join(sub, sizeof sub, path, ".serviceAccountName");
 	if (dc_str(c, spec, "serviceAccountName", sub, 0, &ps->service_account) != 0)
 		return -1;
 	if (!ps->service_account || !ps->service_account[0]) {
-		dc_pathf(sub, sizeof sub, "%s.serviceAccount", path);
+		dc_path_join(sub, sizeof sub, path, ".serviceAccount");
 		if (dc_str(c, spec, "serviceAccount", sub, 0, &ps->service_account) != 0)
 			return -1;
 	}
 	if (!ps->service_account || !ps->service_account[0])
 		ps->service_account = "default";
-	dc_pathf(sub, sizeof sub, "%s.hostNetwork", path);
+	dc_path_join(sub, sizeof sub, path, ".hostNetwork");
 	return dc_bool(c, spec, "hostNetwork", sub, &ps->host_network, &present);
 }
 

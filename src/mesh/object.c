@@ -6,8 +6,27 @@
 
 #include "mesh_internal.h"
 
-/* Objects are small: a small first block keeps 20,000 of them cheap. */
-#define OBJECT_ARENA_BLOCK 256
+/* The block size of an object's arena: about what a typical object of the
+ * kind puts there (its index key; a Service's ports, a workload's template
+ * parts ...), so that 20,000 objects waste little. Requests bigger than a
+ * quarter block get blocks of their own. */
+static size_t arena_block_for(enum mesh_kind kind)
+{
+	switch (kind) {
+	case MESH_SERVICE:
+		return 384;
+	case MESH_DEPLOYMENT:
+	case MESH_STATEFULSET:
+	case MESH_DAEMONSET:
+		return 640;
+	case MESH_POD:
+		return 320;
+	case MESH_DESTINATIONRULE:
+		return 192;
+	default:
+		return 64; /* the key, a label set */
+	}
+}
 
 struct mesh_object *object_new(enum mesh_kind kind)
 {
@@ -17,7 +36,7 @@ struct mesh_object *object_new(enum mesh_kind kind)
 	o->kind = kind;
 	o->refs = 1;
 	o->name = o->namespace_ = o->api_version = "";
-	arena_init(&o->arena, OBJECT_ARENA_BLOCK);
+	arena_init(&o->arena, arena_block_for(kind));
 	return o;
 }
 
