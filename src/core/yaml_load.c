@@ -7,6 +7,7 @@
  * their own, so that they need no padding): a 4 MB manifest makes 600,000
  * nodes, and a malloc per collection or 16 bytes per short string showed
  * in the time. */
+#define _DEFAULT_SOURCE /* madvise */
 #include <errno.h>
 #include <stdalign.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <yaml.h>
 
@@ -28,9 +30,17 @@ struct anchor {
 
 /* Requests up to CHUNK_MAX bytes are carved from CHUNK-byte chunks (a
  * quarter of the arena's smallest block, so chunks share blocks); bigger
- * ones go to the arena as they are. */
+ * ones go to the arena as they are. Inputs of BIG_INPUT bytes and more
+ * (their trees take about eight times that) get chunks of BIG_CHUNK bytes
+ * whose 2 MiB-aligned part is offered to the kernel for transparent huge
+ * pages: one page fault per 2 MiB instead of 512, where a 4 MB manifest
+ * otherwise took 9,500 faults, a quarter of the time of the thread that
+ * builds the trees. */
 #define CHUNK     (16 * 1024)
 #define CHUNK_MAX 1024
+#define BIG_INPUT (1024 * 1024)
+#define BIG_CHUNK (8 * 1024 * 1024)
+#define HUGE_PAGE (2 * 1024 * 1024)
 
 /* The arena's block size: the input's size, within these bounds. */
 #define YAML_ARENA_BLOCK_MIN (64 * 1024)
@@ -50,7 +60,8 @@ struct loader {
 	size_t pair_count, pair_cap;
 	struct node **items; /* items of the sequences being read, innermost last (malloc'd) */
 	size_t item_count, item_cap;
-	char *chunk; /* free bytes of the current chunk for nodes and arrays */
+	size_t chunk_size; /* CHUNK, or BIG_CHUNK for a big input */
+	char *chunk;       /* free bytes of the current chunk for nodes and arrays */
 	size_t chunk_left;
 	char *text; /* free bytes of the current chunk for texts */
 	size_t text_left;
@@ -98,6 +109,22 @@ static int push_item(struct loader *ld, struct node *item)
 	return 0;
 }
 
+/* A new chunk of ld->chunk_size bytes from the arena, aligned for anything;
+ * NULL when memory runs out. */
+static char *new_chunk(struct loader *ld)
+{
+	char *c = arena_alloc(ld->arena, ld->chunk_size);
+#ifdef MADV_HUGEPAGE
+	if (c && ld->chunk_size >= BIG_CHUNK) {
+		uintptr_t start = ((uintptr_t)c + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+		uintptr_t end = ((uintptr_t)c + ld->chunk_size) & ~(uintptr_t)(HUGE_PAGE - 1);
+		if (end > start) /* a hint: where the kernel declines, nothing changes */
+			madvise((void *)start, end - start, MADV_HUGEPAGE);
+	}
+#endif
+	return c;
+}
+
 /* size bytes aligned to align (a power of two), owned by the arena. NULL
  * when memory runs out. */
 static void *tree_alloc(struct loader *ld, size_t size, size_t align)
@@ -107,8 +134,8 @@ static void *tree_alloc(struct loader *ld, size_t size, size_t align)
 	if (size > CHUNK_MAX)
 		return arena_alloc(ld->arena, size);
 	if (pad + size > ld->chunk_left) {
-		ld->chunk = arena_alloc(ld->arena, CHUNK); /* aligned for anything */
-		ld->chunk_left = ld->chunk ? CHUNK : 0;
+		ld->chunk = new_chunk(ld);
+		ld->chunk_left = ld->chunk ? ld->chunk_size : 0;
 		if (!ld->chunk)
 			return NULL;
 		pad = 0;
@@ -127,8 +154,8 @@ static char *tree_strndup(struct loader *ld, const char *s, size_t n)
 	if (n >= CHUNK_MAX)
 		return arena_strndup(ld->arena, s, n);
 	if (n + 1 > ld->text_left) {
-		ld->text = arena_alloc(ld->arena, CHUNK);
-		ld->text_left = ld->text ? CHUNK : 0;
+		ld->text = new_chunk(ld);
+		ld->text_left = ld->text ? ld->chunk_size : 0;
 		if (!ld->text)
 			return NULL;
 	}
@@ -570,6 +597,7 @@ int yaml_load_each(struct yaml_stream *out, const char *source, const char *data
 	                        : len > YAML_ARENA_BLOCK_MAX ? YAML_ARENA_BLOCK_MAX
 	                                                     : len);
 	ld.arena = &out->arena;
+	ld.chunk_size = len >= BIG_INPUT ? BIG_CHUNK : CHUNK;
 	ld.err = err;
 	ld.each = each;
 	ld.each_ctx = ctx;
