@@ -2,15 +2,18 @@
 # Benchmark: `mesh:apply` of a generated 20,000-object manifest (about 4 MB:
 # namespaces, service accounts, deployments, services, virtual services,
 # destination rules; see gen_manifest.lua) against a plain libyaml event
-# parse of the same file (bench_yaml_events, built by CMake), side by side
-# in one run. Prints a markdown table: median wall time of RUNS runs, CPU
-# time, peak RSS; for meshlua also the CPU seconds of the apply call alone
-# (the process adds start-up, the changes list and teardown).
+# parse of the same file (bench_yaml_events, built by CMake), side by side,
+# the runs of the two interleaved so that a busy machine weighs on both.
+# Prints two markdown tables over RUNS runs: the whole processes (wall and
+# CPU seconds, median and best, peak RSS) and where meshlua's time goes
+# (CPU of the Lua apply call; wall and CPU of the C mesh_apply, and the CPU
+# of its calling thread, as libyaml parses big inputs on a second thread;
+# yaml_load alone).
 #
 #   bench/apply/run.sh [build-dir] [runs] [objects]
 set -eu
 BUILD=${1:-build}
-RUNS=${2:-5}
+RUNS=${2:-9}
 OBJECTS=${3:-20000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 MESHLUA=$BUILD/meshlua
@@ -26,42 +29,44 @@ docs=$("$EVENTS" "$manifest" | awk '{print $3}')
 applied=$("$MESHLUA" "$HERE/apply.lua" "$manifest" | awk '{print $1}')
 [ "$docs" -eq "$applied" ] || { echo "documents differ: $docs vs $applied" >&2; exit 1; }
 
-# measure <command...>: "<median wall s> <median cpu s> <max KB>" over RUNS runs.
-measure() {
-	: >"$TMP/times"
-	i=0
-	while [ "$i" -lt "$RUNS" ]; do
-		/usr/bin/time -f "%e %U %S %M" -o "$TMP/one" "$@" >>"$TMP/out"
-		cat "$TMP/one" >>"$TMP/times"
-		i=$((i + 1))
-	done
-	w=$(awk '{ print $1 }' "$TMP/times" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-	c=$(awk '{ print $2 + $3 }' "$TMP/times" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-	m=$(awk '$4 > m { m = $4 } END { print m }' "$TMP/times")
-	echo "$w $c $m"
-}
-
-set -- $(measure "$EVENTS" "$manifest")
-ev_w=$1 ev_c=$2 ev_m=$3
-: >"$TMP/out"
-set -- $(measure "$MESHLUA" "$HERE/apply.lua" "$manifest")
-ml_w=$1 ml_c=$2 ml_m=$3
-apply_cpu=$(awk '{ print $NF == "cpu" ? $(NF - 2) : "" }' "$TMP/out" | sort -n | awk -v n="$RUNS" '{ a[NR] = $1 } END { print a[int((n + 1) / 2)] }')
-
-# The split: CPU of the core YAML loader alone, and of a whole mesh_apply.
-: >"$TMP/split"
+# One run of each, interleaved: /usr/bin/time lines in $TMP/{events,meshlua},
+# apply.lua's and bench_apply_split's lines in $TMP/{lua,split}.
 i=0
 while [ "$i" -lt "$RUNS" ]; do
+	/usr/bin/time -a -o "$TMP/events" -f "%e %U %S %M" "$EVENTS" "$manifest" >/dev/null
+	/usr/bin/time -a -o "$TMP/meshlua" -f "%e %U %S %M" "$MESHLUA" "$HERE/apply.lua" "$manifest" \
+		>>"$TMP/lua"
 	"$BUILD/bench_apply_split" "$manifest" >>"$TMP/split"
 	i=$((i + 1))
 done
-load_cpu=$(awk '{ print $2 }' "$TMP/split" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-split_cpu=$(awk '{ print $4 }' "$TMP/split" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
 
-echo "| manifest | libyaml events: wall, cpu, peak RSS | meshlua apply: wall, cpu, peak RSS | apply call (cpu) | of which yaml_load (cpu) | pods made |"
-echo "|---|---|---|---|---|---|"
+# stats <file> <awk expression>: "<median> <best>" of the expression over the lines.
+stats() {
+	awk "{ print $2 }" "$1" | sort -n | awk -v n="$RUNS" '
+		NR == 1 { best = $1 } NR == int((n + 1) / 2) { median = $1 }
+		END { printf "%.3f %.3f\n", median, best }'
+}
+rss() { awk '$4 > m { m = $4 } END { printf "%.1f\n", m / 1024 }' "$1"; }
+
+set -- $(stats "$TMP/events" '$1') $(stats "$TMP/events" '$2 + $3') $(rss "$TMP/events")
+ev="$1 ($2) | $3 ($4) | $5 MB"
+set -- $(stats "$TMP/meshlua" '$1') $(stats "$TMP/meshlua" '$2 + $3') $(rss "$TMP/meshlua")
+ml="$1 ($2) | $3 ($4) | $5 MB"
 pods=$("$MESHLUA" "$HERE/apply.lua" "$manifest" | awk '{print $4}')
-awk -v o="$docs" -v b="$size" -v ew="$ev_w" -v ec="$ev_c" -v em="$ev_m" -v mw="$ml_w" -v mc="$ml_c" \
-	-v mm="$ml_m" -v ac="$apply_cpu" -v lc="$load_cpu" -v sc="$split_cpu" -v p="$pods" 'BEGIN {
-	printf "| %d objects, %.1f MB | %.2f s, %.2f s, %.1f MB | %.2f s, %.2f s, %d MB | %.2f s | %.2f s (C: apply %.2f s) | %d |\n",
-		o, b / 1e6, ew, ec, em / 1024, mw, mc, mm / 1024, ac, lc, sc, p }'
+
+printf '%s objects, %.1f MB, %s pods made. Seconds: median of %s runs (best in brackets).\n\n' \
+	"$docs" "$(echo "$size" | awk '{ print $1 / 1e6 }')" "$pods" "$RUNS"
+echo "| process | wall | CPU | peak RSS |"
+echo "|---|---|---|---|"
+echo "| libyaml event parse (bench_yaml_events) | $ev |"
+echo "| meshlua apply.lua (start-up, apply, 20,000-item list, exit) | $ml |"
+echo
+set -- $(stats "$TMP/lua" '$(NF - 2)') $(stats "$TMP/split" '$10') $(stats "$TMP/split" '$4') \
+	$(stats "$TMP/split" '$12') $(stats "$TMP/split" '$8') $(stats "$TMP/split" '$2')
+echo "| meshlua, inside the process | median (best) |"
+echo "|---|---|"
+echo "| \`mesh:apply(path)\` in Lua, CPU (both threads) | $1 ($2) |"
+echo "| C \`mesh_apply\`, wall | $3 ($4) |"
+echo "| C \`mesh_apply\`, CPU (both threads) | $5 ($6) |"
+echo "| C \`mesh_apply\`, CPU of the calling thread | $7 ($8) |"
+echo "| C \`yaml_load\` alone, wall / CPU | $9 (${10}) / ${11} (${12}) |"

@@ -10,6 +10,7 @@
  * allocated it: glibc's malloc stays in its fast paths) just before writing
  * another into its slot. A libyaml failure ends the ring: the reader meets
  * it in its place, after the events before it, as in one thread. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,19 @@ static void *parse_ahead(void *arg)
 	return NULL;
 }
 
+/* Starts the thread with every signal blocked, so that signals (the host's
+ * Ctrl-C handler) keep going to the threads that expect them. */
+static int start_thread(struct yaml_events *s)
+{
+	sigset_t all, old;
+	int rc;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, parse_ahead, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 void yaml_events_start(struct yaml_events *s, yaml_parser_t *parser, size_t len)
 {
 	memset(s, 0, sizeof *s);
@@ -123,7 +137,7 @@ void yaml_events_start(struct yaml_events *s, yaml_parser_t *parser, size_t len)
 		goto no_reader_cond;
 	if (pthread_cond_init(&s->wake_parser, NULL) != 0)
 		goto no_parser_cond;
-	if (pthread_create(&s->thread, NULL, parse_ahead, s) == 0) {
+	if (start_thread(s) == 0) {
 		s->ahead = 1;
 		return;
 	}
