@@ -134,8 +134,8 @@ static void describe(void *ctx, struct admin_request_record *rec)
  * snapshot (the listener, the filter chain, the cluster, the endpoint,
  * each of which fixes the name made from it: an endpoint node its address
  * and port) and values. 0 when res cannot be keyed so: a cluster the
- * snapshot lacks, named by the request (its name is not the snapshot's),
- * or flags longer than 6 bytes. */
+ * snapshot lacks (its name, from the route or a request header, is no node
+ * of the snapshot), or flags longer than 6 bytes. */
 static int resolution_key(const struct resolve_result *res, struct admin_stats_key *k)
 {
 	size_t flags_len = res->flags ? strlen(res->flags) : 0;
