@@ -135,13 +135,15 @@ enum { F_KIND, F_RESOURCE, F_PLURAL, F_NAMESPACE, F_NAME, F_ACTION, F_COUNT };
 static const char *const change_fields[F_COUNT] = {"kind",      "resource", "plural",
                                                    "namespace", "name",     "action"};
 
-/* Builds the table of change tables from the struct mesh_changes given as
- * a light userdata; returns it. Run protected by push_changes. */
+/* Builds the list of the changes of the struct mesh_changes given as a
+ * light userdata; returns it. Run protected by push_changes. */
 static int build_changes(lua_State *L)
 {
 	const struct mesh_changes *c = lua_touserdata(L, 1);
 	const char *ns = NULL; /* the namespace in slot keys + F_COUNT (changes come grouped) */
 	int items, cache, keys;
+	meshlua_require(L, "meshlua.kube.printers");
+	lua_getfield(L, -1, "changes_presenter");
 	lua_createtable(L, (int)c->count, 0);
 	items = lua_gettop(L);
 	lua_createtable(L, 3 * MESH_KIND_COUNT + 16, 0);
@@ -190,7 +192,7 @@ static int build_changes(lua_State *L)
 		}
 		lua_rawseti(L, items, (lua_Integer)i + 1);
 	}
-	lua_settop(L, items);
+	meshlua_push_list(L, items, items - 1);
 	return 1;
 }
 
@@ -202,7 +204,7 @@ static int build_changes(lua_State *L)
  * middle would walk them for nothing. */
 static void push_changes(lua_State *L, struct mesh_changes *c)
 {
-	int was_running = lua_gc(L, LUA_GCISRUNNING), rc, items;
+	int was_running = lua_gc(L, LUA_GCISRUNNING), rc;
 	lua_pushcfunction(L, build_changes);
 	lua_pushlightuserdata(L, c);
 	lua_gc(L, LUA_GCSTOP);
@@ -212,12 +214,6 @@ static void push_changes(lua_State *L, struct mesh_changes *c)
 	mesh_changes_free(c);
 	if (rc != LUA_OK)
 		lua_error(L);
-	items = lua_gettop(L);
-	meshlua_require(L, "meshlua.kube.printers");
-	lua_getfield(L, -1, "changes_presenter");
-	meshlua_push_list(L, items, -1);
-	lua_replace(L, items);
-	lua_settop(L, items);
 }
 
 /* One change, for the operations on a single object. */
