@@ -192,6 +192,23 @@ static void generate_name(struct txn *t, const char *ns, const char *base, char 
 	}
 }
 
+/* Writes a, b and c one after the other into out (cap > 0 bytes, cut as
+ * snprintf cuts); returns the length written. */
+static size_t join(char *out, size_t cap, const char *a, const char *b, const char *c)
+{
+	const char *parts[3] = {a, b, c};
+	size_t n = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t len = strlen(parts[i]);
+		if (len > cap - 1 - n)
+			len = cap - 1 - n;
+		memcpy(out + n, parts[i], len);
+		n += len;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* The labels the controllers and the injector give a pod. */
 static int pod_labels(struct mesh_object *pod, const struct mesh_object *w, const char *hash_key,
                       const char *statefulset_name)
@@ -247,7 +264,7 @@ static int make_pod(struct txn *t, struct mesh_object *w, const char *name)
 	struct mesh_pod *pod = o ? arena_calloc(&o->arena, 1, sizeof *pod) : NULL;
 	const char *hash_key =
 	    w->kind == MESH_DEPLOYMENT ? "pod-template-hash" : "controller-revision-hash";
-	char buf[128], base[128], ip[16];
+	char buf[128], base[300], ip[16]; /* base: a 253-byte name, '-', a hash, '-' */
 	const char *ready;
 	if (!pod) {
 		mesh_object_unref(o);
@@ -255,12 +272,12 @@ static int make_pod(struct txn *t, struct mesh_object *w, const char *name)
 	}
 	o->pod = pod;
 	if (w->kind == MESH_DEPLOYMENT) {
-		snprintf(base, sizeof base, "%s-%s", w->name, wl->template_hash);
+		size_t n = join(base, sizeof base, w->name, "-", wl->template_hash);
 		pod->replica_set = object_strdup(o, base);
-		strcat(base, "-");
+		join(base + n, sizeof base - n, "-", "", "");
 		generate_name(t, w->namespace_, base, buf, sizeof buf);
 	} else if (w->kind == MESH_DAEMONSET) {
-		snprintf(base, sizeof base, "%s-", w->name);
+		join(base, sizeof base, w->name, "-", "");
 		generate_name(t, w->namespace_, base, buf, sizeof buf);
 	} else {
 		snprintf(buf, sizeof buf, "%s", name);

@@ -42,9 +42,23 @@ struct nsbucket *mesh_bucket(const struct mesh *m, const char *ns)
 /* Reserves what inserting t's added objects needs: index slots, vector
  * room, namespace buckets. Returns 0 or -1 (nothing changed but empty
  * buckets). */
+/* The bucket of ns, looked up only when ns differs from *last (objects come
+ * grouped by namespace: an apply of 20,000 looks up 40 namespaces). */
+static struct nsbucket *bucket_of(const struct mesh *m, const char *ns, const char **last,
+                                  struct nsbucket **last_bucket)
+{
+	if (!*last || strcmp(*last, ns) != 0) {
+		*last = ns;
+		*last_bucket = mesh_bucket(m, ns);
+	}
+	return *last_bucket;
+}
+
 int store_reserve(struct mesh *m, const struct txn *t)
 {
 	size_t per_kind[MESH_KIND_COUNT] = {0};
+	const char *last = NULL;
+	struct nsbucket *last_bucket = NULL;
 	int rc = 0;
 	if (strmap_reserve(&m->index, t->adds.count) != 0)
 		return -1;
@@ -53,7 +67,7 @@ int store_reserve(struct mesh *m, const struct txn *t)
 		const struct mesh_object *o = t->adds.items[i];
 		per_kind[o->kind]++;
 		if (mesh_kind_info(o->kind)->namespaced) {
-			struct nsbucket *b = mesh_bucket(m, o->namespace_);
+			struct nsbucket *b = bucket_of(m, o->namespace_, &last, &last_bucket);
 			if (!b) {
 				b = calloc(1, sizeof *b);
 				if (!b || strmap_put(&m->namespaces, o->namespace_, b) != 0) {
@@ -61,14 +75,17 @@ int store_reserve(struct mesh *m, const struct txn *t)
 					rc = -1;
 					break;
 				}
+				last_bucket = b;
 			}
 			b->pending[o->kind]++;
 		}
 	}
+	last = NULL;
 	for (size_t i = 0; i < t->adds.count; i++) {
 		const struct mesh_object *o = t->adds.items[i];
 		struct nsbucket *b;
-		if (!mesh_kind_info(o->kind)->namespaced || !(b = mesh_bucket(m, o->namespace_)))
+		if (!mesh_kind_info(o->kind)->namespaced ||
+		    !(b = bucket_of(m, o->namespace_, &last, &last_bucket)))
 			continue;
 		if (b->pending[o->kind] && rc == 0 &&
 		    objvec_reserve(&b->kinds[o->kind], b->pending[o->kind]) != 0)
