@@ -30,13 +30,14 @@ applied=$("$MESHLUA" "$HERE/apply.lua" "$manifest" | awk '{print $1}')
 [ "$docs" -eq "$applied" ] || { echo "documents differ: $docs vs $applied" >&2; exit 1; }
 
 # One run of each, interleaved: /usr/bin/time lines in $TMP/{events,meshlua},
-# apply.lua's and bench_apply_split's lines in $TMP/{lua,split}.
+# apply.lua's and bench_apply_split's lines in $TMP/{lua,apply,load}.
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	/usr/bin/time -a -o "$TMP/events" -f "%e %U %S %M" "$EVENTS" "$manifest" >/dev/null
 	/usr/bin/time -a -o "$TMP/meshlua" -f "%e %U %S %M" "$MESHLUA" "$HERE/apply.lua" "$manifest" \
 		>>"$TMP/lua"
-	"$BUILD/bench_apply_split" "$manifest" >>"$TMP/split"
+	"$BUILD/bench_apply_split" "$manifest" apply >>"$TMP/apply"
+	"$BUILD/bench_apply_split" "$manifest" load >>"$TMP/load"
 	i=$((i + 1))
 done
 
@@ -61,8 +62,8 @@ echo "|---|---|---|---|"
 echo "| libyaml event parse (bench_yaml_events) | $ev |"
 echo "| meshlua apply.lua (start-up, apply, 20,000-item list, exit) | $ml |"
 echo
-set -- $(stats "$TMP/lua" '$(NF - 2)') $(stats "$TMP/split" '$10') $(stats "$TMP/split" '$4') \
-	$(stats "$TMP/split" '$12') $(stats "$TMP/split" '$8') $(stats "$TMP/split" '$2')
+set -- $(stats "$TMP/lua" '$(NF - 2)') $(stats "$TMP/apply" '$3') $(stats "$TMP/apply" '$5') \
+	$(stats "$TMP/apply" '$7') $(stats "$TMP/load" '$3') $(stats "$TMP/load" '$5')
 echo "| meshlua, inside the process | median (best) |"
 echo "|---|---|"
 echo "| \`mesh:apply(path)\` in Lua, CPU (both threads) | $1 ($2) |"
