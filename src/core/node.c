@@ -31,21 +31,23 @@ const struct node *node_get(const struct node *map, const char *key)
 
 int node_field_name_is(const char *key, const char *snake)
 {
-	if (strcmp(key, snake) == 0)
-		return 1;
-	/* lowerCamel: each "_x" of the snake name is "X" (digits stay digits). */
-	while (*snake) {
-		if (*snake == '_' && snake[1]) {
+	/* One pass (ingest and index building call this for every field):
+	 * equal bytes, or a "_x" of the snake name against "X" in lowerCamel
+	 * (digits stay digits: "consecutive_5xx" is "consecutive5xx"). */
+	for (;;) {
+		char s = *snake, k = *key;
+		if (s == k) {
+			if (!s)
+				return 1;
 			snake++;
-			if (*key != (char)toupper((unsigned char)*snake))
-				return 0;
-		} else if (*key != *snake) {
+			key++;
+		} else if (s == '_' && snake[1] && k == (char)toupper((unsigned char)snake[1])) {
+			snake += 2;
+			key++;
+		} else {
 			return 0;
 		}
-		key++;
-		snake++;
 	}
-	return *key == '\0';
 }
 
 const struct node *node_field(const struct node *msg, const char *snake)
