@@ -90,7 +90,10 @@ SAY.network_filter = {
 SAY.route_config = {
   rds = function() return "from RDS" end,
   inline = function() return "inline in the HTTP connection manager" end,
-  rds_missing = function(n) return ("RDS route configuration %s is not in the snapshot"):format(n.candidate) end,
+  rds_missing = function(n)
+    return ("RDS route configuration %s is not in the snapshot: Envoy routes with an empty one (no virtual host)")
+      :format(n.candidate)
+  end,
 }
 
 SAY.virtual_host = {

@@ -377,8 +377,13 @@ static void http_step(struct rs_ctx *c, const struct rs_chain *ch, struct resolv
 		rs_note(c, RESOLVE_STEP_ROUTE_CONFIG, RESOLVE_INFO,
 		        ch->rds_name ? ch->rds_name : "", -1, "rds_missing", NULL, NULL, 0, NULL,
 		        0);
+		/* Envoy routes with an empty configuration until RDS delivers
+		 * one: no virtual host, 404 NR (a dump without this route
+		 * configuration, e.g. one filtered by resource=, reads the same). */
 		out->route_config = ch->rds_name;
-		out->outcome = RESOLVE_UNSUPPORTED;
+		out->outcome = RESOLVE_NOT_FOUND;
+		out->status = 404;
+		out->flags = "NR";
 		return;
 	}
 	rs_note(c, RESOLVE_STEP_ROUTE_CONFIG, RESOLVE_CHOSEN, ch->rc->name, -1,
