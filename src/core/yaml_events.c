@@ -23,6 +23,12 @@
 #define WAKE_BATCH  512 /* a sleeper is woken when this many events (or slots) wait */
 #define SPINS       64  /* checks before sleeping */
 
+/* The thread sleeps only with a full ring and every event it wrote
+ * published, and wants WAKE_BATCH slots back; the reader sleeps only when it
+ * has given back every published event. For both to sleep at once the
+ * ring would have to hold fewer than WAKE_BATCH slots. */
+_Static_assert(RING_EVENTS >= WAKE_BATCH, "the ring must hold a wake batch");
+
 static void relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -54,7 +60,10 @@ static size_t wait_room(struct yaml_events *s, size_t h)
 			return tail;
 		relax();
 	}
-	/* Sleep until a batch of slots is free (h >= cap here). */
+	/* Sleep until a batch of slots is free (h >= cap here), after letting
+	 * the reader see every event written. */
+	atomic_store(&s->head, h);
+	wake(s, h, &s->want_head, &s->wake_reader);
 	pthread_mutex_lock(&s->lock);
 	atomic_store(&s->want_tail, h - s->cap + WAKE_BATCH);
 	while ((tail = atomic_load(&s->tail)) < h - s->cap + WAKE_BATCH && !atomic_load(&s->stop))
