@@ -5,11 +5,11 @@
  * few events; one that finds nothing to do spins a moment, then sleeps
  * until the other has made a batch of room or events: on a busy machine
  * neither burns the CPU the other needs, and a wake-up (a system call)
- * comes once a batch, not once an event. The reader holds one event at a time and gives
- * them back in order, so the thread frees each one (in the thread that
- * allocated it: glibc's malloc stays in its fast paths) just before writing
- * another into its slot. A libyaml failure ends the ring: the reader meets
- * it in its place, after the events before it, as in one thread. */
+ * comes once a batch, not once an event. The reader holds one event at a
+ * time and gives them back in order, so the thread frees each one (in the
+ * thread that allocated it) just before writing another into its slot. A
+ * libyaml failure ends the ring: the reader meets it in its place, after
+ * the events before it, as in one thread. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
