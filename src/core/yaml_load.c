@@ -71,7 +71,7 @@ struct loader {
 	int failed;
 };
 
-/* A growable array of pointers or pairs used while a collection is read. */
+/* A growable array: the documents' roots and lines, a map's `<<` values. */
 struct scratch {
 	void *data;
 	size_t count, cap, size;
