@@ -69,6 +69,18 @@ const char *node_text(const struct node *n);
  * integer (a string "80" is not an integer) or does not fit a long long. */
 int node_int(const struct node *n, long long *out);
 
+/* Reads a boolean scalar into *out (1 or 0) by YAML 1.1's table as kubectl
+ * reads it: true, True, TRUE, yes, Yes, YES, y, Y, on, On, ON are true, the
+ * other boolean words false. Returns 0, or -1 when n is not a boolean (the
+ * quoted "true" is a string). The one reading of booleans every part uses. */
+int node_bool(const struct node *n, int *out);
+
+/* Reads a number scalar (integer or float) into *out: integers in any YAML
+ * 1.1 form ("0x1F", "1_000"), floats with ".inf"/".nan" and '_'; an integer
+ * past a long long (possible in JSON) as the nearest double. Returns 0, or
+ * -1 when n is not a number. */
+int node_float(const struct node *n, double *out);
+
 /* A short description of n's type for messages: "string", "integer",
  * "number", "boolean", "null", "map", "list". */
 const char *node_type_name(const struct node *n);

@@ -86,6 +86,26 @@ int node_int(const struct node *n, long long *out)
 	return scalar_parse_int(n->str, out);
 }
 
+int node_bool(const struct node *n, int *out)
+{
+	if (!n || n->type != NODE_SCALAR || n->tag != NODE_TAG_BOOL)
+		return -1;
+	*out = scalar_bool_value(n->str);
+	return 0;
+}
+
+int node_float(const struct node *n, double *out)
+{
+	long long v;
+	if (!n || n->type != NODE_SCALAR || (n->tag != NODE_TAG_INT && n->tag != NODE_TAG_FLOAT))
+		return -1;
+	if (n->tag == NODE_TAG_INT && scalar_parse_int(n->str, &v) == 0)
+		*out = (double)v;
+	else
+		*out = scalar_parse_float(n->str);
+	return 0;
+}
+
 const char *node_type_name(const struct node *n)
 {
 	if (!n)

@@ -130,6 +130,9 @@ double scalar_parse_float(const char *s)
 		return negative ? -INFINITY : INFINITY;
 	if (strcasecmp(p, ".nan") == 0)
 		return NAN;
+	/* JSON numbers have no '_' and any length; YAML's (with '_') are short. */
+	if (!strchr(s, '_'))
+		return strtod(s, NULL);
 	if (strip_underscores(s, buf, sizeof buf) != 0)
 		return 0;
 	return strtod(buf, NULL);

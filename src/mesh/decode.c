@@ -197,13 +197,8 @@ int dc_bool(struct dctx *c, const struct node *parent, const char *key, const ch
 		*present = v != NULL;
 	if (!v)
 		return 0;
-	if (v->type != NODE_SCALAR || v->tag != NODE_TAG_BOOL)
+	if (node_bool(v, out) != 0)
 		return want(c, v, path, "a boolean");
-	*out = strcmp(v->str, "true") == 0 || strcmp(v->str, "True") == 0 ||
-	       strcmp(v->str, "TRUE") == 0 || strcmp(v->str, "yes") == 0 ||
-	       strcmp(v->str, "Yes") == 0 || strcmp(v->str, "on") == 0 ||
-	       strcmp(v->str, "On") == 0 || strcmp(v->str, "y") == 0 || strcmp(v->str, "Y") == 0 ||
-	       strcmp(v->str, "YES") == 0 || strcmp(v->str, "ON") == 0;
 	return 0;
 }
 

@@ -456,9 +456,11 @@ static void emit_scalar(struct emitter *e, const struct node *n, int indent)
 		puts_(e, buf);
 		break;
 	}
-	case NODE_TAG_BOOL:
-		puts_(e, n->str[0] == 't' ? "true" : "false");
+	case NODE_TAG_BOOL: {
+		int b;
+		puts_(e, node_bool(n, &b) == 0 && b ? "true" : "false");
 		break;
+	}
 	case NODE_TAG_NULL:
 		puts_(e, "null");
 		break;

@@ -148,14 +148,14 @@ static void quote(struct writer *w, const char *s, size_t len)
 
 static void scalar(struct writer *w, const struct node *n)
 {
+	int b;
 	switch (n->tag) {
 	case NODE_TAG_INT:
 	case NODE_TAG_FLOAT:
 		puts_(w, n->str);
 		break;
 	case NODE_TAG_BOOL:
-		puts_(w,
-		      n->str[0] == 't' || n->str[0] == 'T' || n->str[0] == 'y' ? "true" : "false");
+		puts_(w, node_bool(n, &b) == 0 && b ? "true" : "false");
 		break;
 	case NODE_TAG_NULL:
 		puts_(w, "null");
