@@ -355,3 +355,87 @@ describe("clusters and endpoints", function()
       "missing terminating %] for character class", err)
   end)
 end)
+
+describe("what loading checks and what waits for the first resolve", function()
+  local function bad_routes(name)
+    return { name = name, virtual_hosts = { { name = "v", domains = { "*" },
+      routes = { { match = { safe_regex = { regex = "([" } }, route = { cluster = "c" } } } } } }
+  end
+
+  it("reports an invalid regex inline in a listener's HTTP connection manager at load", function()
+    local chains = { { filters = { D.tcp("c") } }, { filters = { D.hcm(bad_routes("inline")) } } }
+    local ok, err = pcall(D.load, { listeners = { D.listener("l", "0.0.0.0", 80, chains) } })
+    assert.is_false(ok)
+    assert.matches('<string>:1:%d+: route configuration "inline", virtual host "v", route 1: ' ..
+      'invalid regex "%(%[": missing terminating %] for character class', err)
+    -- in the default filter chain too
+    ok, err = pcall(D.load, { listeners = { D.listener("l", "0.0.0.0", 80, { { filters = { D.tcp("c") } } },
+      { default_filter_chain = { filters = { D.hcm(bad_routes("dflt")) } } }) } })
+    assert.is_false(ok)
+    assert.matches('route configuration "dflt", virtual host "v", route 1: invalid regex', err, 1, true)
+  end)
+
+  it("reports a duplicate domain inline in an HCM at load, and a route configuration that is not a map with its chain", function()
+    local rc = { virtual_hosts = { { name = "a", domains = { "dup.test" } }, { name = "b", domains = { "DUP.test" } } } }
+    local ok, err = pcall(D.load, { listeners = { D.listener("l", "0.0.0.0", 80, { { filters = { D.hcm(rc) } } }) } })
+    assert.is_false(ok)
+    assert.matches("route configuration (unnamed): Only unique values for domains are permitted. " ..
+      "Duplicate entry of domain dup.test in route ", err, 1, true)
+    local hcm = D.hcm("80")
+    hcm.typed_config.rds, hcm.typed_config.route_config = nil, "not a map"
+    ok, err = pcall(D.load, { listeners = { D.listener("l", "0.0.0.0", 80, { { filters = { D.tcp("c") } }, { filters = { hcm } } }) } })
+    assert.is_false(ok)
+    assert.matches('<string>:1:%d+: listener "l", filter chain 2: a route configuration must be a map, got string', err)
+  end)
+
+  it("checks only route configurations a resolution can reach, as the index takes them", function()
+    -- behind a tcp_proxy (the chain's terminal filter), in a warming listener, in a
+    -- second listener of the same name: Envoy never routes through them
+    local behind = { { filters = { D.tcp("c"), D.hcm(bad_routes("behind")) } } }
+    local proxy = D.load({ listeners = { D.listener("l", "0.0.0.0", 80, behind) }, clusters = { D.cluster("c") } })
+    assert.are.equal("forwarded", proxy:resolve("tcp://10.0.0.1:80").outcome)
+    local dump = require("cjson").decode(D.dump({ listeners = {
+      D.listener("l", "0.0.0.0", 80, { { filters = { D.tcp("c") } } }),
+      D.listener("l", "0.0.0.0", 81, { { filters = { D.hcm(bad_routes("twice")) } } }),
+      D.listener("w", "0.0.0.0", 82, { { filters = { D.hcm(bad_routes("warming")) } } }) },
+      clusters = { D.cluster("c") } }))
+    local listeners = dump.configs[2].dynamic_listeners
+    listeners[3].warming_state, listeners[3].active_state = listeners[3].active_state, nil
+    proxy = meshlua.load(require("cjson").encode(dump))
+    assert.are.equal("forwarded", proxy:resolve("tcp://10.0.0.1:80").outcome)
+    assert.are.equal("no_listener", proxy:resolve("http://10.0.0.1:82/").outcome)
+  end)
+
+  it("reports a listener or cluster Envoy would reject at the first resolve, every time, with its place", function()
+    local tcp = D.tcp("c")
+    tcp.typed_config.cluster = nil
+    local proxy = D.load({ listeners = { D.listener("l", "0.0.0.0", 80, { { filters = { tcp } } }) } })
+    for _ = 1, 2 do
+      local ok, err = pcall(proxy.resolve, proxy, "tcp://10.0.0.1:80")
+      assert.is_false(ok)
+      assert.matches('<string>:1:%d+: listener "l", filter chain 1: a tcp_proxy needs a cluster or weighted_clusters', err)
+    end
+  end)
+
+  it("routes through inline and RDS route configurations compiled at load, linked to their clusters", function()
+    local inline = { name = "inline", virtual_hosts = { { name = "v", domains = { "*" },
+      routes = { { match = { prefix = "/" }, route = { cluster = "c" } } } } } }
+    local rds = { name = "80", virtual_hosts = { { name = "w", domains = { "*" },
+      routes = { { match = { prefix = "/" }, route = { cluster = "c" } } } } } }
+    local proxy = D.load({
+      listeners = { D.listener("a", "0.0.0.0", 80, { { filters = { D.hcm("80") } } }),
+                    D.listener("b", "0.0.0.0", 81, { { filters = { D.hcm(inline) } } }) },
+      routes = { rds },
+      clusters = { D.cluster("c") },
+      endpoints = { D.cla("c", { { endpoints = { "10.1.0.1:8080" } } }) },
+    })
+    local t = proxy:resolve("http://10.0.0.1:80/")
+    assert.are.equal("80", t.route_config.name)
+    assert.are.equal("10.1.0.1", t.endpoint.address)
+    t = proxy:resolve("http://10.0.0.1:81/")
+    assert.are.equal("inline", t.route_config.name)
+    assert.are.equal("10.1.0.1", t.endpoint.address)
+    t = proxy:resolve({ route_config = "80", host = "x.test" })
+    assert.are.equal("w", t.virtual_host.name)
+  end)
+end)

@@ -3,13 +3,12 @@
  * ../shared/reference/envoy.md sections 2-5): listener, filter chain,
  * HTTP connection manager or TCP proxy, route configuration, virtual host,
  * route, action, cluster, endpoint. Indexes are built once per snapshot
- * (resolve_index_get); a resolver holds the state that changes between
- * requests (round-robin positions, the random source, scratch space), so
- * resolving allocates nothing. The route-level engine also runs on a bare
- * RouteConfiguration (resolve_routes_compile), as Envoy's router check tool
- * does. Every candidate considered can be reported to a note callback with
- * the reason it was chosen or rejected; text is left to the caller.
- * No Lua here. */
+ * (resolve_route_set_get, then resolve_index_get); a resolver holds the
+ * state that changes between requests (round-robin positions, the random
+ * source, scratch space), so resolving allocates nothing. The route-level engine also runs on a
+ * bare RouteConfiguration (resolve_routes_compile), as Envoy's router check tool does. Every
+ * candidate considered can be reported to a note callback with the reason it was chosen or
+ * rejected; text is left to the caller. No Lua here. */
 #ifndef MESHLUA_RESOLVE_H
 #define MESHLUA_RESOLVE_H
 
@@ -256,13 +255,28 @@ int resolve_routes_explain(struct resolver *r, const struct resolve_routes *rt,
 
 /* ---- Snapshots --------------------------------------------------------- */
 
+struct resolve_route_set;
 struct resolve_index;
+
+/* The first stage of s's resolution index, built on first use and kept
+ * with the snapshot (slot XDS_DERIVED_ROUTES): every route configuration a
+ * resolution can reach compiled, the RDS ones (static or active, the first
+ * of each name) and those inline in the HTTP connection managers of its
+ * listeners, with what Envoy rejects at config time in them checked
+ * (regexes compiled, duplicate domains, routes without an action ...).
+ * NULL with err filled (source:line:col, route configuration, virtual
+ * host, route number) for the first problem. Loading a dump calls it so
+ * those errors are reported at load; it costs a fraction of the index. */
+const struct resolve_route_set *resolve_route_set_get(struct xds_snapshot *s,
+                                                      struct mesh_error *err);
 
 /* The resolution index of s, built on first use and kept with the snapshot
  * (slot XDS_DERIVED_RESOLVE): listeners by address:port, filter chains,
- * every route configuration compiled, clusters and endpoints by name.
+ * clusters and endpoints by name, on top of the route set above (built
+ * first if need be, never compiled twice) with routes linked to clusters.
  * NULL with err filled when the snapshot cannot be resolved through (an
- * invalid regex, a duplicate domain ...), naming the resource and place. */
+ * invalid regex, a duplicate domain, a tcp_proxy without a cluster ...),
+ * naming the resource and place. */
 const struct resolve_index *resolve_index_get(struct xds_snapshot *s, struct mesh_error *err);
 
 /* Follows req through s. Returns 0 with *out filled (whatever the outcome),

@@ -72,15 +72,17 @@ struct xds_snapshot {
 	 * xds_snapshot_derived; never touch these fields directly. */
 	void *derived[4];
 	void (*derived_free[4])(void *);
-	void *lock; /* private */
+	void *lock; /* private: a recursive mutex (see xds_snapshot_derived) */
 };
 
-/* Slots of xds_snapshot.derived, one per part that derives data. */
+/* Slots of xds_snapshot.derived, one per derived object. */
 enum xds_derived_slot {
-	XDS_DERIVED_RESOLVE,
+	XDS_DERIVED_RESOLVE, /* the resolution index: listeners, clusters, endpoints, links;
+	                      * built on the first resolve, on top of XDS_DERIVED_ROUTES */
 	XDS_DERIVED_VIEWS,
-	XDS_DERIVED_SPARE1,
-	XDS_DERIVED_SPARE2
+	XDS_DERIVED_ROUTES, /* the compiled route configurations (RDS and inline), which
+	                     * meshlua.load builds at once to report what Envoy rejects */
+	XDS_DERIVED_SPARE
 };
 
 /* A new, empty snapshot with one reference, named source (copied). NULL
@@ -97,7 +99,18 @@ void xds_snapshot_unref(struct xds_snapshot *s);
 /* The derived data of slot, building it with build(s, ctx, err) on first
  * use (once, even with several threads asking). build returns the data or
  * NULL with err filled; free_fn releases it with the snapshot. Returns the
- * data, or NULL with err filled (a later call tries again). */
+ * data, or NULL with err filled (a later call tries again).
+ *
+ * Locking: one mutex per snapshot, held while build runs, so other threads
+ * asking for any slot wait for it. The mutex is recursive: a build may ask
+ * for another slot of the same snapshot (the resolution index builds on the
+ * compiled route configurations: XDS_DERIVED_RESOLVE asks for
+ * XDS_DERIVED_ROUTES), which is then built or found inside the same lock.
+ * Slots must not ask for each other in a cycle (a build asking for its own
+ * slot would build again, without end). A build may write into a slot it
+ * asked for only while that slot's other users cannot run: the index links
+ * the route configurations' routes to its clusters inside its own build,
+ * and nothing but the index reads them. */
 void *xds_snapshot_derived(struct xds_snapshot *s, enum xds_derived_slot slot,
                            void *(*build)(struct xds_snapshot *s, void *ctx,
                                           struct mesh_error *err),

@@ -1,9 +1,11 @@
 /* C unit tests of the resolution engine (src/resolve/): xxHash64 against
  * its published vectors, Envoy's priority load arithmetic (the worked
  * example in load_balancer_impl.cc's comments), panic, ring hash and Maglev
- * table shapes, route tables compiled and resolved from C, and errors with
- * their places. */
+ * table shapes, route tables compiled and resolved from C, errors with
+ * their places, and a snapshot's index built in two stages (route
+ * configurations, then the rest) from one thread or several. */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +29,7 @@ static int compile_cluster(const char *yaml, struct rs_cluster *cl, struct arena
                            struct rs_regex **regexes, struct yaml_stream *s)
 {
 	struct mesh_error err;
-	struct rs_build b = {a, regexes, "test", &err, 0, ""};
+	struct rs_build b = {a, regexes, "test", &err, 0, "", NULL};
 	memset(cl, 0, sizeof *cl);
 	if (yaml_load(s, "test", yaml, strlen(yaml), &err) < 0) {
 		fprintf(stderr, "%s\n", err.message);
@@ -357,6 +359,186 @@ static void test_snapshot_no_allocation(void)
 	xds_snapshot_unref(s);
 }
 
+/* Listener "a" routes by RDS "80", listener "b" with an inline route
+ * configuration; both to cluster "c" (no endpoint data). */
+static const char *const TWO_STAGE_DUMP =
+    "configs:\n"
+    "- '@type': type.googleapis.com/envoy.admin.v3.ClustersConfigDump\n"
+    "  static_clusters:\n"
+    "  - cluster: {name: c, type: STATIC}\n"
+    "- '@type': type.googleapis.com/envoy.admin.v3.ListenersConfigDump\n"
+    "  static_listeners:\n"
+    "  - listener:\n"
+    "      name: a\n"
+    "      address: {socket_address: {address: 0.0.0.0, port_value: 80}}\n"
+    "      filter_chains:\n"
+    "      - filters:\n"
+    "        - name: envoy.filters.network.http_connection_manager\n"
+    "          typed_config: {rds: {route_config_name: '80'}}\n"
+    "  - listener:\n"
+    "      name: b\n"
+    "      address: {socket_address: {address: 0.0.0.0, port_value: 81}}\n"
+    "      filter_chains:\n"
+    "      - filters:\n"
+    "        - name: envoy.filters.network.http_connection_manager\n"
+    "          typed_config:\n"
+    "            route_config:\n"
+    "              name: inline\n"
+    "              virtual_hosts:\n"
+    "              - {name: v, domains: ['*'], routes: [{match: {prefix: /}, route: "
+    "{cluster: c}}]}\n"
+    "- '@type': type.googleapis.com/envoy.admin.v3.RoutesConfigDump\n"
+    "  static_route_configs:\n"
+    "  - route_config:\n"
+    "      name: '80'\n"
+    "      virtual_hosts:\n"
+    "      - {name: w, domains: ['*'], routes: [{match: {prefix: /}, route: {cluster: c}}]}\n";
+
+static const struct node *inline_rc_node(struct xds_snapshot *s)
+{
+	const struct xds_resource *b = xds_snapshot_find(s, XDS_LISTENER, "b");
+	const struct node *chains = node_field(b->json, "filter_chains");
+	const struct node *filters = node_field(chains->items[0], "filters");
+	return node_field(node_field(filters->items[0], "typed_config"), "route_config");
+}
+
+static void test_two_stages(void)
+{
+	struct mesh_error err;
+	struct xds_snapshot *s = xds_load("two.yaml", TWO_STAGE_DUMP, strlen(TWO_STAGE_DUMP), &err);
+	struct resolver *r = resolver_new(1);
+	const struct resolve_route_set *set;
+	struct resolve_request req;
+	struct resolve_result res;
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	/* The route set alone first, as loading does; asked again, the same. */
+	set = resolve_route_set_get(s, &err);
+	CHECK(set != NULL);
+	CHECK(resolve_route_set_get(s, &err) == set);
+	CHECK(set->rc_count == 1);
+	CHECK(rs_route_set_inline(set, inline_rc_node(s)) != NULL);
+	/* The index resolves through those very route configurations. */
+	resolve_request_init(&req);
+	req.address = "10.0.0.1";
+	req.port = 81;
+	req.authority = "x.test";
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == 0);
+	CHECK(res.outcome == RESOLVE_FORWARDED);
+	CHECK(res.priv_rc == rs_route_set_inline(set, inline_rc_node(s)));
+	req.port = 80;
+	CHECK(resolve(r, s, &req, &res, NULL, NULL, &err) == 0);
+	CHECK(res.outcome == RESOLVE_FORWARDED);
+	CHECK(res.priv_rc == &set->rcs[0]);
+	CHECK(resolve_route_set_get(s, &err) == set);
+	resolver_free(r);
+	xds_snapshot_unref(s);
+}
+
+struct race {
+	struct xds_snapshot *s;
+	const struct resolve_index *idx;
+};
+
+static void *race_index(void *p)
+{
+	struct race *x = p;
+	struct mesh_error err;
+	x->idx = resolve_index_get(x->s, &err);
+	return NULL;
+}
+
+/* The index asked for first (no route set yet) builds the route set inside
+ * its own build, under the same (recursive) lock; two threads asking at
+ * once get one index. */
+static void test_index_first_and_threads(void)
+{
+	struct mesh_error err;
+	struct xds_snapshot *s = xds_load("two.yaml", TWO_STAGE_DUMP, strlen(TWO_STAGE_DUMP), &err);
+	struct race x[2];
+	pthread_t t[2];
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < 2; i++) {
+		x[i].s = s;
+		x[i].idx = NULL;
+		CHECK(pthread_create(&t[i], NULL, race_index, &x[i]) == 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(x[0].idx != NULL);
+	CHECK(x[0].idx == x[1].idx);
+	CHECK(resolve_index_get(s, &err) == x[0].idx);
+	CHECK(resolve_route_set_get(s, &err) != NULL);
+	xds_snapshot_unref(s);
+}
+
+/* A route configuration's error comes from both stages, the same; a
+ * listener's only from the index. */
+static void test_stage_errors(void)
+{
+	static const char *const bad_regex =
+	    "configs:\n"
+	    "- '@type': type.googleapis.com/envoy.admin.v3.ListenersConfigDump\n"
+	    "  static_listeners:\n"
+	    "  - listener:\n"
+	    "      name: l\n"
+	    "      address: {socket_address: {address: 0.0.0.0, port_value: 80}}\n"
+	    "      filter_chains:\n"
+	    "      - filters:\n"
+	    "        - name: envoy.filters.network.http_connection_manager\n"
+	    "          typed_config:\n"
+	    "            route_config:\n"
+	    "              name: r\n"
+	    "              virtual_hosts:\n"
+	    "              - name: v\n"
+	    "                domains: ['*']\n"
+	    "                routes:\n"
+	    "                - match: {safe_regex: {regex: '(a)\\1'}}\n"
+	    "                  route: {cluster: c}\n";
+	static const char *const no_cluster =
+	    "configs:\n"
+	    "- '@type': type.googleapis.com/envoy.admin.v3.ListenersConfigDump\n"
+	    "  static_listeners:\n"
+	    "  - listener:\n"
+	    "      name: l\n"
+	    "      address: {socket_address: {address: 0.0.0.0, port_value: 80}}\n"
+	    "      filter_chains:\n"
+	    "      - filters:\n"
+	    "        - name: envoy.filters.network.tcp_proxy\n"
+	    "          typed_config: {stat_prefix: x}\n";
+	struct mesh_error err;
+	char first[2048], second[2048];
+	struct xds_snapshot *s = xds_load("bad.yaml", bad_regex, strlen(bad_regex), &err);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(resolve_route_set_get(s, &err) == NULL);
+		mesh_error_format(&err, first, sizeof first);
+		CHECK(strstr(first, "bad.yaml:17:") == first);
+		CHECK(strstr(first, "route configuration \"r\", virtual host \"v\", route 1: "
+		                    "invalid regex \"(a)\\1\": RE2 does not support "
+		                    "backreferences") != NULL);
+		CHECK(resolve_index_get(s, &err) == NULL);
+		mesh_error_format(&err, second, sizeof second);
+		CHECK_STR(second, first);
+		xds_snapshot_unref(s);
+	}
+	s = xds_load("tcp.yaml", no_cluster, strlen(no_cluster), &err);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(resolve_route_set_get(s, &err) != NULL);
+		CHECK(resolve_index_get(s, &err) == NULL);
+		mesh_error_format(&err, first, sizeof first);
+		CHECK(strstr(first, "tcp.yaml:10:") == first);
+		CHECK(
+		    strstr(first, "listener \"l\", filter chain 1: a tcp_proxy needs a cluster") !=
+		    NULL);
+		xds_snapshot_unref(s);
+	}
+}
+
 int main(void)
 {
 	test_xxhash();
@@ -367,5 +549,8 @@ int main(void)
 	test_compile_errors();
 	test_header_matcher();
 	test_snapshot_no_allocation();
+	test_two_stages();
+	test_index_first_and_threads();
+	test_stage_errors();
 	return check_summary("resolve");
 }

@@ -767,10 +767,12 @@ static int l_check_routes(lua_State *L)
 	return 1;
 }
 
-/* meshlua.load and meshlua.fetch, wrapped: a loaded proxy's resolution
- * index is built right away, so what Envoy would reject in the dump (an
- * invalid regex, a duplicate domain) is reported at load, not at the first
- * resolve. Upvalue 1 is the original function. */
+/* meshlua.load and meshlua.fetch, wrapped: a loaded proxy's route
+ * configurations are compiled right away, so what Envoy would reject in
+ * them (an invalid regex, a duplicate domain) is reported at load, not at
+ * the first resolve. The rest of the resolution index (listeners,
+ * clusters, endpoints) waits for the first resolve, which reuses them.
+ * Upvalue 1 is the original function. */
 static int l_load_checked(lua_State *L)
 {
 	int n = lua_gettop(L);
@@ -781,7 +783,7 @@ static int l_load_checked(lua_State *L)
 	lua_call(L, n, LUA_MULTRET);
 	if (lua_gettop(L) >= 1 && (p = luaL_testudata(L, 1, MESHLUA_PROXY)) && p->snap) {
 		mesh_error_clear(&err);
-		if (!resolve_index_get(p->snap, &err))
+		if (!resolve_route_set_get(p->snap, &err))
 			raise_error(L, &err);
 	}
 	return lua_gettop(L);

@@ -1,11 +1,13 @@
-/* The snapshot's resolution index, built once (xds_snapshot_derived slot
- * XDS_DERIVED_RESOLVE) from the resources' JSON trees: listeners by
- * address:port, every route configuration compiled, clusters with their
- * endpoints by name, RDS names and route clusters linked to what they name.
- * Then resolve() follows a request: listener (exact address:port, then
- * 0.0.0.0:port, else the use_original_dst listener), filter chain, HTTP
- * connection manager (host port stripping, path normalization) or TCP
- * proxy, route configuration, cluster, endpoint. */
+/* The snapshot's resolution index (xds_snapshot_derived slot
+ * XDS_DERIVED_RESOLVE), built on the first resolve from the resources' JSON
+ * trees on top of the snapshot's compiled route configurations (slot
+ * XDS_DERIVED_ROUTES, route_set.c, which loading builds on its own):
+ * clusters with their endpoints by name, listeners by address:port with
+ * their filter chains, then RDS names and route clusters linked to what
+ * they name. Then resolve() follows a request: listener (exact
+ * address:port, then 0.0.0.0:port, else the use_original_dst listener),
+ * filter chain, HTTP connection manager (host port stripping, path
+ * normalization) or TCP proxy, route configuration, cluster, endpoint. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,7 @@ struct resolve_index {
 	const struct rs_listener **wild_v4; /* 0.0.0.0:port, by port */
 	struct rs_strtab listener_by_name;
 	const struct rs_listener *virtual_listener;
-	struct rs_route_config *rcs;
-	size_t rc_count;
-	struct rs_strtab rc_by_name;
+	const struct resolve_route_set *routes; /* the snapshot's, freed with it */
 	struct rs_cluster *clusters;
 	size_t cluster_count;
 	struct rs_strtab cluster_by_name;
@@ -41,37 +41,12 @@ static void index_free(void *p)
 	free(idx);
 }
 
-static int serving(const struct xds_resource *r)
-{
-	return r->state == XDS_STATIC || r->state == XDS_DYNAMIC_ACTIVE;
-}
-
 static const char *addr_key(struct arena *a, const char *address, uint32_t port)
 {
 	char buf[128];
 	snprintf(buf, sizeof buf, strchr(address, ':') ? "[%s]:%u" : "%s:%u", address,
 	         (unsigned)port);
 	return arena_strdup(a, buf);
-}
-
-static int build_route_configs(struct rs_build *b, struct xds_snapshot *s,
-                               struct resolve_index *idx)
-{
-	size_t n = s->count[XDS_ROUTE_CONFIG];
-	if (rs_strtab_init(&idx->rc_by_name, b->arena, n) < 0 ||
-	    !(idx->rcs = arena_calloc(b->arena, n ? n : 1, sizeof *idx->rcs)))
-		return rs_fail(b, NULL, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		const struct xds_resource *r = &s->items[XDS_ROUTE_CONFIG][i];
-		struct rs_route_config *rc = &idx->rcs[idx->rc_count];
-		if (!serving(r) || rs_strtab_get(&idx->rc_by_name, r->name, strlen(r->name)))
-			continue;
-		if (rs_route_config_compile(b, r->json, rc) < 0)
-			return -1;
-		rs_strtab_put(&idx->rc_by_name, r->name, strlen(r->name), rc);
-		idx->rc_count++;
-	}
-	return 0;
 }
 
 static int build_clusters(struct rs_build *b, struct xds_snapshot *s, struct resolve_index *idx)
@@ -84,7 +59,7 @@ static int build_clusters(struct rs_build *b, struct xds_snapshot *s, struct res
 		return rs_fail(b, NULL, "out of memory");
 	for (size_t i = 0; i < ne; i++) {
 		const struct xds_resource *r = &s->items[XDS_ENDPOINT][i];
-		if (serving(r))
+		if (rs_serving(r))
 			rs_strtab_put(&cla, r->name, strlen(r->name), (void *)r->json);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -93,7 +68,8 @@ static int build_clusters(struct rs_build *b, struct xds_snapshot *s, struct res
 		const char *service =
 		    rs_text(node_field(r->json, "eds_cluster_config"), "service_name");
 		const struct node *assignment;
-		if (!serving(r) || rs_strtab_get(&idx->cluster_by_name, r->name, strlen(r->name)))
+		if (!rs_serving(r) ||
+		    rs_strtab_get(&idx->cluster_by_name, r->name, strlen(r->name)))
 			continue;
 		if (!service || !*service)
 			service = r->name;
@@ -132,7 +108,8 @@ static int build_listeners(struct rs_build *b, struct xds_snapshot *s, struct re
 		struct rs_listener *l = &idx->listeners[idx->listener_count];
 		const char *key;
 		struct rs_ip ip;
-		if (!serving(r) || rs_strtab_get(&idx->listener_by_name, r->name, strlen(r->name)))
+		if (!rs_serving(r) ||
+		    rs_strtab_get(&idx->listener_by_name, r->name, strlen(r->name)))
 			continue;
 		if (rs_listener_compile(b, r->json, r->name, l) < 0)
 			return -1;
@@ -176,10 +153,13 @@ static void link_routes(struct resolve_index *idx, struct rs_route_config *rc)
 		}
 }
 
-static void link_all(struct resolve_index *idx)
+/* Points the routes of every route configuration at their clusters and
+ * RDS chains at their route configurations. The route set's
+ * configurations are written here, once, under the snapshot's lock. */
+static void link_all(struct resolve_index *idx, struct resolve_route_set *set)
 {
-	for (size_t i = 0; i < idx->rc_count; i++)
-		link_routes(idx, &idx->rcs[i]);
+	for (size_t i = 0; i < set->rc_count; i++)
+		link_routes(idx, &set->rcs[i]);
 	for (size_t i = 0; i < idx->listener_count; i++) {
 		struct rs_listener *l = &idx->listeners[i];
 		for (size_t k = 0; k <= l->chain_count; k++) {
@@ -189,34 +169,40 @@ static void link_all(struct resolve_index *idx)
 			if (ch->inline_rc)
 				link_routes(idx, ch->inline_rc);
 			else if (ch->rds_name)
-				ch->rc = rs_strtab_get(&idx->rc_by_name, ch->rds_name,
+				ch->rc = rs_strtab_get(&set->rc_by_name, ch->rds_name,
 				                       strlen(ch->rds_name));
 		}
 	}
 }
 
+/* Runs under the snapshot's lock, which is recursive: asking for the
+ * route set (another slot) from here is allowed (see xds.h). */
 static void *index_build(struct xds_snapshot *s, void *ctx, struct mesh_error *err)
 {
-	struct resolve_index *idx = calloc(1, sizeof *idx);
+	struct resolve_route_set *set = rs_route_set_get(s, err);
+	struct resolve_index *idx;
 	struct rs_build b;
 	(void)ctx;
-	if (!idx) {
+	if (!set)
+		return NULL;
+	if (!(idx = calloc(1, sizeof *idx))) {
 		mesh_error_set(err, s->source, 0, 0, "out of memory");
 		return NULL;
 	}
 	arena_init(&idx->arena, 0);
+	idx->routes = set;
 	b.arena = &idx->arena;
 	b.regexes = &idx->regexes;
 	b.source = s->source;
 	b.err = err;
 	b.flags = 0;
 	b.where[0] = '\0';
-	if (build_route_configs(&b, s, idx) < 0 || build_clusters(&b, s, idx) < 0 ||
-	    build_listeners(&b, s, idx) < 0) {
+	b.routes = set;
+	if (build_clusters(&b, s, idx) < 0 || build_listeners(&b, s, idx) < 0) {
 		index_free(idx);
 		return NULL;
 	}
-	link_all(idx);
+	link_all(idx, set);
 	return idx;
 }
 
@@ -520,8 +506,8 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 		struct rs_chain direct = plain;
 		direct.kind = CHAIN_HCM;
 		direct.rds_name = req->route_config;
-		direct.rc =
-		    rs_strtab_get(&idx->rc_by_name, req->route_config, strlen(req->route_config));
+		direct.rc = rs_strtab_get(&idx->routes->rc_by_name, req->route_config,
+		                          strlen(req->route_config));
 		http_step(&c, &direct, out);
 		if (out->outcome == RESOLVE_FORWARDED)
 			cluster_step(&c, idx, out);

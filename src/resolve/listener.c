@@ -142,6 +142,60 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+enum rs_chain_kind rs_filter_kind(const struct node *f)
+{
+	const char *name = rs_text(f, "name");
+	const char *url = type_url(f);
+	if ((name && strcmp(name, HCM_NAME) == 0) || ends_with(url, ".HttpConnectionManager"))
+		return CHAIN_HCM;
+	if ((name && strcmp(name, TCP_NAME) == 0) || ends_with(url, "tcp_proxy.v3.TcpProxy"))
+		return CHAIN_TCP;
+	return CHAIN_OTHER;
+}
+
+void rs_where_chain(struct rs_build *b, const char *listener, int index)
+{
+	if (index >= 0)
+		rs_where(b, "listener \"%s\", filter chain %d", listener, index + 1);
+	else
+		rs_where(b, "listener \"%s\", default_filter_chain", listener);
+}
+
+/* The route_config of chain n's HTTP connection manager, when the chain's
+ * terminal filter (its first HCM or TCP proxy, as chain_compile takes it)
+ * is one and has it inline; else NULL. */
+static const struct node *chain_inline_rc(const struct node *n)
+{
+	const struct node *filters = node_field(n, "filters");
+	for (size_t i = 0; filters && filters->type == NODE_SEQ && i < filters->len; i++) {
+		enum rs_chain_kind kind = rs_filter_kind(filters->items[i]);
+		if (kind == CHAIN_HCM)
+			return node_field(node_field(filters->items[i], "typed_config"),
+			                  "route_config");
+		if (kind == CHAIN_TCP)
+			return NULL;
+	}
+	return NULL;
+}
+
+int rs_listener_inline_rcs(const struct node *n, const char *name,
+                           int (*fn)(void *ctx, const struct node *rc, const char *listener,
+                                     int index),
+                           void *ctx)
+{
+	const struct node *chains = node_field(n, "filter_chains");
+	const struct node *dfc = node_field(n, "default_filter_chain");
+	const struct node *rc;
+	if (chains && chains->type == NODE_SEQ)
+		for (size_t i = 0; i < chains->len; i++)
+			if ((rc = chain_inline_rc(chains->items[i])) &&
+			    fn(ctx, rc, name, (int)i) < 0)
+				return -1;
+	if (dfc && (rc = chain_inline_rc(dfc)) && fn(ctx, rc, name, -1) < 0)
+		return -1;
+	return 0;
+}
+
 static int hcm_compile(struct rs_build *b, const struct node *f, struct rs_chain *ch)
 {
 	const struct node *cfg = node_field(f, "typed_config");
@@ -149,10 +203,16 @@ static int hcm_compile(struct rs_build *b, const struct node *f, struct rs_chain
 	const struct node *rds = node_field(cfg, "rds");
 	ch->kind = CHAIN_HCM;
 	if (rc) {
-		if (!(ch->inline_rc = arena_calloc(b->arena, 1, sizeof *ch->inline_rc)))
-			return rs_fail(b, rc, "out of memory");
-		if (rs_route_config_compile(b, rc, ch->inline_rc) < 0)
-			return -1;
+		/* Compiled with the snapshot's route set (route_set.c walks the
+		 * same chains with rs_listener_inline_rcs), else here. */
+		if (b->routes)
+			ch->inline_rc = rs_route_set_inline(b->routes, rc);
+		if (!ch->inline_rc) {
+			if (!(ch->inline_rc = arena_calloc(b->arena, 1, sizeof *ch->inline_rc)))
+				return rs_fail(b, rc, "out of memory");
+			if (rs_route_config_compile(b, rc, ch->inline_rc) < 0)
+				return -1;
+		}
 		ch->rc = ch->inline_rc;
 	} else if (rds) {
 		ch->rds_name = rs_text(rds, "route_config_name");
@@ -208,10 +268,7 @@ static int chain_compile(struct rs_build *b, const struct node *n, const char *l
 	ch->index = index;
 	ch->json = n;
 	ch->name = rs_text(n, "name");
-	if (index >= 0)
-		rs_where(b, "listener \"%s\", filter chain %d", listener, index + 1);
-	else
-		rs_where(b, "listener \"%s\", default_filter_chain", listener);
+	rs_where_chain(b, listener, index);
 	if (rs_uint(b, m, "destination_port", 0, 65535, &port) < 0)
 		return -1;
 	ch->dest_port = (uint32_t)port;
@@ -251,14 +308,12 @@ static int chain_compile(struct rs_build *b, const struct node *n, const char *l
 	for (size_t i = 0; filters && filters->type == NODE_SEQ && i < filters->len; i++) {
 		const struct node *f = filters->items[i];
 		const char *name = rs_text(f, "name");
-		const char *url = type_url(f);
+		enum rs_chain_kind kind = rs_filter_kind(f);
 		ch->filter_name = name;
 		ch->filter_json = f;
-		if ((name && strcmp(name, HCM_NAME) == 0) ||
-		    ends_with(url, ".HttpConnectionManager"))
+		if (kind == CHAIN_HCM)
 			return hcm_compile(b, f, ch);
-		if ((name && strcmp(name, TCP_NAME) == 0) ||
-		    ends_with(url, "tcp_proxy.v3.TcpProxy"))
+		if (kind == CHAIN_TCP)
 			return tcp_compile(b, f, ch);
 	}
 	return 0;

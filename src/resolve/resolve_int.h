@@ -36,7 +36,17 @@ struct rs_build {
 	/* What is being compiled, prefixed to messages: "listener \"x\"",
 	 * "route configuration \"80\", virtual host \"a\", route 2". */
 	char where[384];
+	/* The snapshot's compiled route configurations, where listeners find
+	 * their inline ones (index build); NULL: compile them in place. */
+	const struct resolve_route_set *routes;
 };
+
+/* A resource resolution takes: static or dynamic active (warming and
+ * draining ones do not serve). */
+static inline int rs_serving(const struct xds_resource *r)
+{
+	return r->state == XDS_STATIC || r->state == XDS_DYNAMIC_ACTIVE;
+}
 
 /* Sets b->where (printf-style); "" clears it. */
 void rs_where(struct rs_build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -375,6 +385,29 @@ struct rs_route_config {
 /* Compiles rc into *out (zeroed by the caller). Returns 0 or -1. */
 int rs_route_config_compile(struct rs_build *b, const struct node *rc, struct rs_route_config *out);
 
+/* ---- a snapshot's route configurations (route_set.c) ---- */
+
+/* The first stage of a snapshot's resolution index (slot
+ * XDS_DERIVED_ROUTES): every route configuration a resolution can reach,
+ * compiled. The index (index.c) links their routes to its clusters once,
+ * while it is built under the snapshot's lock; nothing else writes them. */
+struct resolve_route_set {
+	struct arena arena;
+	struct rs_regex *regexes;
+	struct rs_route_config *rcs; /* RDS: serving, the first of each name, in dump order */
+	size_t rc_count;
+	struct rs_strtab rc_by_name;
+	struct rs_inttab inline_by_node; /* an HCM's route_config node (its address) ->
+	                                  * its compiled struct rs_route_config */
+};
+
+/* The route set of s, built on first use; NULL with err filled. */
+struct resolve_route_set *rs_route_set_get(struct xds_snapshot *s, struct mesh_error *err);
+/* The compiled form of the route configuration rc found inline in an HCM
+ * of an indexed listener, or NULL. */
+struct rs_route_config *rs_route_set_inline(const struct resolve_route_set *set,
+                                            const struct node *rc);
+
 /* ---- matching (vhost_match.c, route_match.c, route_action.c) ---- */
 
 struct rs_ctx {
@@ -521,9 +554,26 @@ enum {
 
 struct rs_index;
 
-/* Compiles listener n (route configurations of its HCMs inline). */
+/* Compiles listener n. The route configurations inline in its HCMs come
+ * from b->routes when it has them, else are compiled here. */
 int rs_listener_compile(struct rs_build *b, const struct node *n, const char *name,
                         struct rs_listener *out);
+/* What a network filter is to chain selection: an HTTP connection manager,
+ * a TCP proxy (by name or typed_config @type), or something else. A
+ * chain's terminal filter is its first HCM or TCP proxy. */
+enum rs_chain_kind rs_filter_kind(const struct node *filter);
+/* Sets b->where to "listener \"x\", filter chain N" (index from 0) or
+ * "listener \"x\", default_filter_chain" (index -1). */
+void rs_where_chain(struct rs_build *b, const char *listener, int index);
+/* Calls fn(ctx, rc, name, index) for the route configuration inline in the
+ * terminal HCM of each of listener n's filter chains (index from 0), then
+ * of its default_filter_chain (index -1): the chains rs_listener_compile
+ * compiles, in its order. Stops at the first fn that returns -1 and
+ * returns -1; else 0. */
+int rs_listener_inline_rcs(const struct node *n, const char *name,
+                           int (*fn)(void *ctx, const struct node *rc, const char *listener,
+                                     int index),
+                           void *ctx);
 /* The filter chain of l for the connection of c, or NULL (connection
  * closed). Uses the resolver's candidate scratch. */
 const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listener *l,

@@ -28,6 +28,7 @@ struct resolve_routes *resolve_routes_compile(const struct node *rc, const char 
 	b.err = err;
 	b.flags = flags;
 	b.where[0] = '\0';
+	b.routes = NULL;
 	if (rs_route_config_compile(&b, rc, &rt->rc) < 0) {
 		resolve_routes_free(rt);
 		return NULL;
@@ -154,7 +155,7 @@ int resolve_header_matcher_eval(const struct node *matcher, const struct resolve
 {
 	struct arena a;
 	struct rs_regex *regexes = NULL;
-	struct rs_build b = {&a, &regexes, source, err, 0, ""};
+	struct rs_build b = {&a, &regexes, source, err, 0, "", NULL};
 	struct rs_header_matcher m;
 	struct rs_hview h;
 	struct rs_scratch s = {rs_match_data_new(), NULL, 0};

@@ -1,6 +1,7 @@
 /* Snapshot lifetime: creation, reference counting across threads (the
- * admin server reads snapshots the REPL may drop), derived data built once,
- * and lookups by name (see include/meshlua/xds.h). */
+ * admin server reads snapshots the REPL may drop), derived data built once
+ * under a recursive lock (a build may ask for another slot), and lookups
+ * by name (see include/meshlua/xds.h). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,17 @@ struct xds_snapshot *xds_snapshot_new(const char *source)
 {
 	struct xds_snapshot *s = calloc(1, sizeof *s);
 	pthread_mutex_t *lock = malloc(sizeof *lock);
+	pthread_mutexattr_t attr;
 	if (!s || !lock) {
 		free(s);
 		free(lock);
 		return NULL;
 	}
-	pthread_mutex_init(lock, NULL);
+	/* Recursive: a derived build may ask for another slot (xds.h). */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	s->lock = lock;
 	s->refs = 1;
 	arena_init(&s->arena, 0);
