@@ -5,6 +5,8 @@
 
 #include <lua.h>
 
+struct node;
+
 /* Installs the package searcher for the embedded Lua library (first after
  * package.preload). When use_env is nonzero, a non-empty MESHLUA_PATH names a
  * source tree whose lua/ files take precedence over the embedded copies. */
@@ -24,6 +26,16 @@ void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx);
 
 /* meshlua.list(items [, presenter]) -> list. */
 int meshlua_l_list(lua_State *L);
+
+/* Flags of meshlua_push_node. MESHLUA_NODE_ARRAY_MT: sequences get
+ * meshlua.kube.encode's array_mt, so an empty list still writes as [] in
+ * kubectl's -o json. */
+enum { MESHLUA_NODE_ARRAY_MT = 1 };
+
+/* Pushes the tree n as plain Lua values (nil when n is NULL): tables,
+ * integers, numbers, booleans as node_bool reads them, strings; null as
+ * nil. Raises past 1000 levels (see l_node.c). */
+void meshlua_push_node(lua_State *L, const struct node *n, unsigned flags);
 
 /* meshlua.isatty(file) -> whether the Lua file handle is a terminal (l_term.c). */
 int meshlua_l_isatty(lua_State *L);

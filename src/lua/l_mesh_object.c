@@ -48,68 +48,6 @@ static int l_object_gc(lua_State *L)
 
 /* ---- values ------------------------------------------------------------ */
 
-static void push_array_mt(lua_State *L)
-{
-	if (lua_getfield(L, LUA_REGISTRYINDEX, "meshlua.kube.array_mt") == LUA_TTABLE)
-		return;
-	lua_pop(L, 1);
-	meshlua_require(L, "meshlua.kube.encode");
-	lua_getfield(L, -1, "array_mt");
-	lua_remove(L, -2);
-	lua_pushvalue(L, -1);
-	lua_setfield(L, LUA_REGISTRYINDEX, "meshlua.kube.array_mt");
-}
-
-/* Pushes n as Lua values: maps as tables, lists as tables with array_mt,
- * integers, numbers, booleans, strings; null as nil. */
-static void push_node(lua_State *L, const struct node *n)
-{
-	long long v;
-	luaL_checkstack(L, 4, "manifest too deep");
-	switch (n->type) {
-	case NODE_MAP:
-		lua_createtable(L, 0, (int)n->len);
-		for (size_t i = 0; i < n->len; i++) {
-			push_node(L, n->pairs[i].value);
-			lua_setfield(L, -2, n->pairs[i].key->str);
-		}
-		return;
-	case NODE_SEQ:
-		lua_createtable(L, (int)n->len, 0);
-		for (size_t i = 0; i < n->len; i++) {
-			push_node(L, n->items[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		push_array_mt(L);
-		lua_setmetatable(L, -2);
-		return;
-	case NODE_SCALAR:
-		break;
-	}
-	switch (n->tag) {
-	case NODE_TAG_INT:
-		if (node_int(n, &v) == 0)
-			lua_pushinteger(L, (lua_Integer)v);
-		else
-			lua_pushstring(L, n->str);
-		break;
-	case NODE_TAG_FLOAT:
-		lua_pushnumber(L, strtod(n->str, NULL));
-		break;
-	case NODE_TAG_BOOL:
-		lua_pushboolean(L, strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
-		                       strcmp(n->str, "TRUE") == 0 || n->str[0] == 'y' ||
-		                       n->str[0] == 'Y' || strcmp(n->str, "on") == 0 ||
-		                       strcmp(n->str, "On") == 0 || strcmp(n->str, "ON") == 0);
-		break;
-	case NODE_TAG_NULL:
-		lua_pushnil(L);
-		break;
-	default:
-		lua_pushlstring(L, n->str, n->len);
-	}
-}
-
 static void push_labels(lua_State *L, const struct mesh_labels *l)
 {
 	lua_createtable(L, 0, (int)l->count);
@@ -254,7 +192,7 @@ static int push_manifest(lua_State *L, int idx, const struct node *manifest)
 		return 0;
 	if (lua_getiuservalue(L, idx, UV_MANIFEST) != LUA_TTABLE) {
 		lua_pop(L, 1);
-		push_node(L, manifest);
+		meshlua_push_node(L, manifest, MESHLUA_NODE_ARRAY_MT);
 		lua_pushvalue(L, -1);
 		lua_setiuservalue(L, idx, UV_MANIFEST);
 	}
@@ -385,7 +323,7 @@ static int pod_field(lua_State *L, const struct mesh_object *o, const char *key)
 		    node_get(node_get(o->borrowed->manifest, "spec"), "template");
 		if (!t)
 			return 0;
-		push_node(L, t);
+		meshlua_push_node(L, t, MESHLUA_NODE_ARRAY_MT);
 	} else
 		return 0;
 	return 1;

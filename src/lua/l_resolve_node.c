@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lua/bindings.h"
 #include "lua/l_resolve.h"
 
 static struct node *scalar(struct arena *a, enum node_tag tag, const char *text)
@@ -126,52 +127,10 @@ struct node *l_resolve_to_node(lua_State *L, int idx, struct arena *a, char *err
 	return convert(L, idx, a, err, cap, 0);
 }
 
+/* The resolution bindings' name for meshlua_push_node (l_node.c). */
 void l_resolve_push_node(lua_State *L, const struct node *n)
 {
-	long long v;
-	if (!n) {
-		lua_pushnil(L);
-		return;
-	}
-	luaL_checkstack(L, 4, "node too deep");
-	switch (n->type) {
-	case NODE_MAP:
-		lua_createtable(L, 0, (int)n->len);
-		for (size_t i = 0; i < n->len; i++) {
-			l_resolve_push_node(L, n->pairs[i].value);
-			lua_setfield(L, -2, n->pairs[i].key->str);
-		}
-		return;
-	case NODE_SEQ:
-		lua_createtable(L, (int)n->len, 0);
-		for (size_t i = 0; i < n->len; i++) {
-			l_resolve_push_node(L, n->items[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		return;
-	case NODE_SCALAR:
-		break;
-	}
-	switch (n->tag) {
-	case NODE_TAG_INT:
-		if (node_int(n, &v) == 0)
-			lua_pushinteger(L, (lua_Integer)v);
-		else
-			lua_pushstring(L, n->str);
-		return;
-	case NODE_TAG_FLOAT:
-		lua_pushnumber(L, strtod(n->str, NULL));
-		return;
-	case NODE_TAG_BOOL:
-		lua_pushboolean(L, n->str[0] == 't' || n->str[0] == 'T' || n->str[0] == 'y' ||
-		                       n->str[0] == 'Y' || strcmp(n->str, "on") == 0);
-		return;
-	case NODE_TAG_NULL:
-		lua_pushnil(L);
-		return;
-	default:
-		lua_pushstring(L, n->str);
-	}
+	meshlua_push_node(L, n, 0);
 }
 
 static int is_file(const char *s)

@@ -57,40 +57,6 @@ static int l_node_gc(lua_State *L)
 	return 0;
 }
 
-/* Pushes n as plain Lua values: maps as tables, lists as sequences, numbers
- * as numbers, null as nil. */
-static void push_value(lua_State *L, const struct node *n, int depth)
-{
-	luaL_checkstack(L, 4, "config too deep");
-	if (depth > 250) {
-		lua_pushnil(L);
-		return;
-	}
-	if (n->type == NODE_MAP) {
-		lua_createtable(L, 0, (int)n->len);
-		for (size_t i = 0; i < n->len; i++) {
-			lua_pushlstring(L, n->pairs[i].key->str, n->pairs[i].key->len);
-			push_value(L, n->pairs[i].value, depth + 1);
-			lua_rawset(L, -3);
-		}
-	} else if (n->type == NODE_SEQ) {
-		lua_createtable(L, (int)n->len, 0);
-		for (size_t i = 0; i < n->len; i++) {
-			push_value(L, n->items[i], depth + 1);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (n->tag == NODE_TAG_INT || n->tag == NODE_TAG_FLOAT) {
-		if (!lua_stringtonumber(L, n->str))
-			lua_pushstring(L, n->str);
-	} else if (n->tag == NODE_TAG_BOOL) {
-		lua_pushboolean(L, n->str[0] == 't' || n->str[0] == 'T' || n->str[0] == 'y');
-	} else if (n->tag == NODE_TAG_NULL) {
-		lua_pushnil(L);
-	} else {
-		lua_pushlstring(L, n->str, n->len);
-	}
-}
-
 static enum xds_json_style check_style(lua_State *L, int idx, const char *def)
 {
 	static const char *const names[] = {"istioctl", "protojson", "jsonpb", "envoy", NULL};
@@ -177,7 +143,7 @@ static int l_node_index(lua_State *L)
 	struct l_node *h = check_node(L, 1);
 	const char *key = luaL_checkstring(L, 2);
 	if (strcmp(key, "raw") == 0) {
-		push_value(L, h->node, 0);
+		meshlua_push_node(L, h->node, 0);
 	} else if (strcmp(key, "line") == 0) {
 		lua_pushinteger(L, h->node->line);
 	} else if (h->res && strcmp(key, "name") == 0) {
@@ -510,7 +476,8 @@ static int l_config_dump(lua_State *L)
 		o.name_regex = opt_string(L, 2, "name_regex");
 		lua_getfield(L, 2, "include_eds");
 		if (!lua_isnil(L, -1))
-			o.include_eds = lua_toboolean(L, -1) ? XDS_DUMP_EDS_ENVOY : XDS_DUMP_EDS_NONE;
+			o.include_eds =
+			    lua_toboolean(L, -1) ? XDS_DUMP_EDS_ENVOY : XDS_DUMP_EDS_NONE;
 		lua_pop(L, 1);
 	}
 	mesh_error_clear(&err);
