@@ -272,6 +272,76 @@ spec:
       { name = "outbound|9999|v2|" .. R, weight = 20 },
     }, tcp.weighted_clusters.clusters)
   end)
+
+  it("reads the booleans of Istio resources as kubectl does: yes, On and True are true", function()
+    -- they were read as the text "true" alone, so these three were false
+    local d, mesh = dump_of([[
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /api}, ignoreUriCase: yes}]
+    route: [{destination: {host: reviews}}]
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: ratings, namespace: default}
+spec:
+  host: ratings
+  trafficPolicy:
+    loadBalancer: {consistentHash: {useSourceIp: On}}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - route: [{destination: {host: ratings}}]
+]])
+    assert.are.same({ prefix = "/api", case_sensitive = false },
+      vhost(d, "9080", R .. ":9080").routes[1].match)
+    assert.are.same({ { connection_properties = { source_ip = true } } },
+      vhost(d, "9080", "ratings.default.svc.cluster.local:9080").routes[1].route.hash_policy)
+    mesh:apply_string([[
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  replicas: 1
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec: {containers: [{name: istio-proxy, image: istio/proxyv2}]}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata: {name: gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [foo.bar]
+    tls: {httpsRedirect: True}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: front, namespace: default}
+spec:
+  hosts: [foo.bar]
+  gateways: [gateway]
+  http:
+  - route: [{destination: {host: reviews}}]
+]])
+    local g = cjson.decode(mesh:proxy("deployment/istio-ingressgateway", "istio-system"):config_dump())
+    assert.are.equal("ALL", vhost(g, "http.80", "foo.bar:80").require_tls)
+  end)
 end)
 
 describe("DestinationRule translation", function()

@@ -127,8 +127,7 @@ static struct node *gateway_route_config(struct synth *s, const char *name, stru
 		const char *gwlist[2] = {sv[i].gw_name, NULL};
 		struct vs_route_opts o = {port, gwlist, 1};
 		int redirect = 0;
-		const char *r = node_text(node_get(node_get(sv[i].spec, "tls"), "httpsRedirect"));
-		redirect = r && strcmp(r, "true") == 0;
+		node_bool(node_get(node_get(sv[i].spec, "tls"), "httpsRedirect"), &redirect);
 		for (size_t k = 0; k < s->sc.nvs; k++) {
 			const struct cfg *vs = s->sc.vs[k];
 			struct node *routes = NULL;

@@ -273,6 +273,7 @@ struct node *hash_policy_for(struct synth *s, const char *host, int port)
 	const struct node *ch, *cookie;
 	struct node *h, *inner;
 	const char *v;
+	int source_ip = 0;
 	if (!host)
 		return NULL;
 	dr = scope_dr(s, host);
@@ -296,7 +297,7 @@ struct node *hash_policy_for(struct synth *s, const char *host, int port)
 			jb_set_lit(b, inner, "ttl", ttl);
 		if ((v = node_text(node_get(cookie, "path"))))
 			jb_set_str(b, inner, "path", v);
-	} else if ((v = node_text(node_get(ch, "useSourceIp"))) && strcmp(v, "true") == 0) {
+	} else if (node_bool(node_get(ch, "useSourceIp"), &source_ip) == 0 && source_ip) {
 		jb_set_bool(b, jb_set_map(b, h, "connection_properties"), "source_ip", 1);
 	} else if ((v = node_text(node_get(ch, "httpQueryParameterName")))) {
 		inner = jb_set_map(b, h, "query_parameter");

@@ -134,7 +134,7 @@ static struct node *route_match(struct synth *s, const struct node *m)
 	const char *v;
 	struct node_pair *hp, *wp, *qpp;
 	size_t nh, nw, nq, hi = 0, wi = 0;
-	const char *ic;
+	int ignore_case = 0;
 	if (!m) {
 		jb_set_lit(b, out, "prefix", "/");
 		return out;
@@ -145,8 +145,8 @@ static struct node *route_match(struct synth *s, const struct node *m)
 		jb_set_str(b, out, "prefix", v);
 	else if (!node_text(node_get(uri, "regex")))
 		jb_set_lit(b, out, "prefix", "/");
-	ic = node_text(node_get(m, "ignoreUriCase"));
-	jb_set_bool(b, out, "case_sensitive", !(ic && strcmp(ic, "true") == 0));
+	node_bool(node_get(m, "ignoreUriCase"), &ignore_case);
+	jb_set_bool(b, out, "case_sensitive", !ignore_case);
 	/* headers and withoutHeaders merged, sorted by name; then :method,
 	 * :authority, :scheme. */
 	hp = sorted_pairs(s, node_get(m, "headers"), &nh);
