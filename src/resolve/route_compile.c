@@ -550,6 +550,17 @@ static enum domain_kind domain_kind(const char *d, size_t len)
 	return DOMAIN_EXACT;
 }
 
+/* s lowercased: s itself when it has no uppercase letter (as Istio writes
+ * domains; the tables borrow their keys, and the tree outlives them), else
+ * a copy in a. NULL when memory runs out. */
+static const char *lower_text(struct arena *a, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return rs_lower_dup(a, s, len);
+	return s;
+}
+
 static int index_domains(struct rs_build *b, struct rs_route_config *rc)
 {
 	size_t exact = 0, wild = 0;
@@ -601,7 +612,7 @@ static int index_domains(struct rs_build *b, struct rs_route_config *rc)
 		for (size_t i = 0; i < vh->domains->len; i++) {
 			const char *d = node_text(vh->domains->items[i]);
 			size_t len = strlen(d);
-			char *lower = rs_lower_dup(b->arena, d, len);
+			const char *lower = lower_text(b->arena, d, len);
 			void *dup = NULL;
 			if (!lower)
 				return rs_fail(b, vh->json, "out of memory");

@@ -1,10 +1,13 @@
+#define _DEFAULT_SOURCE /* madvise */
 /* Arena-backed string tables for the resolution indexes (domains, listener
  * addresses, cluster names): open addressing with linear probing, sized
  * once for a known number of keys, keys borrowed (they live in the same
  * arena or the snapshot). Lookups allocate nothing; rs_strtab_get_lower
  * lowercases on the fly, eight bytes at a time, so a Host header needs no
- * copy. Also a table from 64-bit integers (IPv4 address and port). */
+ * copy. Big tables are offered transparent huge pages. Also a table from
+ * 64-bit integers (IPv4 address and port). */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "resolve_int.h"
 
@@ -58,6 +61,25 @@ uint64_t rs_hash_lower(const char *s, size_t len)
 	return hash_words(s, len, 1);
 }
 
+#define HUGE_PAGE (2 * 1024 * 1024)
+
+/* Offers the 2 MiB pages inside [p, p + size) for transparent huge pages
+ * before they are first touched: a table of 40,000 domains is 8 MiB, and in
+ * 4 KiB pages each costs a fault (a third of the table's build time). A
+ * hint: where the kernel declines, nothing changes. */
+static void big_pages(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_PAGE - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
+
 int rs_strtab_init(struct rs_strtab *t, struct arena *a, size_t n)
 {
 	size_t cap = 8;
@@ -65,9 +87,11 @@ int rs_strtab_init(struct rs_strtab *t, struct arena *a, size_t n)
 	while (cap < n * 2)
 		cap <<= 1;
 	/* slots on cache-line boundaries */
-	mem = arena_calloc(a, cap * sizeof *t->slots + 63, 1);
+	mem = arena_alloc(a, cap * sizeof *t->slots + 63);
 	if (!mem)
 		return -1;
+	big_pages(mem, cap * sizeof *t->slots + 63);
+	memset(mem, 0, cap * sizeof *t->slots + 63);
 	t->slots = (struct rs_strtab_slot *)(mem + (63 - ((uintptr_t)mem + 63) % 64));
 	t->mask = cap - 1;
 	t->count = 0;
