@@ -90,6 +90,21 @@ describe("the Envoy admin interface", function()
     assert.are.equal("invalid path. " .. help, missing.body)
   end)
 
+  it("escapes the dump's name for HTML on the home page", function()
+    local path = os.tmpname() .. [[-<b>&'x".json]]
+    local f = assert(io.open(path, "wb"))
+    f:write(read(DUMP))
+    f:close()
+    local s = meshlua.serve_admin(meshlua.load(path), { port = 0 })
+    local home = http.request(s.url .. "/").body
+    s:close()
+    os.remove(path)
+    local escaped = path:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub("'", "&#39;")
+      :gsub('"', "&quot;")
+    assert.truthy(home:find(" &middot; " .. escaped .. "</div>", 1, true))
+    assert.falsy(home:find("<b>", 1, true))
+  end)
+
   it("says LIVE on /ready", function()
     assert.are.equal("LIVE\n", get("/ready").body)
   end)

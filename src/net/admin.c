@@ -12,6 +12,7 @@
 
 #include "admin_int.h"
 #include "jsonw.h"
+#include "html.h"
 
 struct admin *admin_new(struct xds_snapshot *snap, struct admin_stats *stats,
                         const struct admin_info *info)
@@ -352,32 +353,6 @@ static void page_help(struct admin *a, struct xds_snapshot *snap, const struct h
 	(void)req;
 	resp->content_type = "text/plain; charset=UTF-8";
 	help_text(&resp->body);
-}
-
-/* Appends s with HTML's special characters escaped. */
-static void html_escape(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_puts(out, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(out, "&gt;");
-			break;
-		case '&':
-			strbuf_puts(out, "&amp;");
-			break;
-		case '"':
-			strbuf_puts(out, "&quot;");
-			break;
-		case '\'':
-			strbuf_puts(out, "&#39;");
-			break;
-		default:
-			strbuf_putc(out, *s);
-		}
-	}
 }
 
 static const char home_style[] =

@@ -8,32 +8,8 @@
 #include <string.h>
 
 #include "controlz_int.h"
+#include "html.h"
 #include "sysinfo.h"
-
-static void esc(struct strbuf *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_puts(out, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(out, "&gt;");
-			break;
-		case '&':
-			strbuf_puts(out, "&amp;");
-			break;
-		case '"':
-			strbuf_puts(out, "&quot;");
-			break;
-		case '\'':
-			strbuf_puts(out, "&#39;");
-			break;
-		default:
-			strbuf_putc(out, *s);
-		}
-	}
-}
 
 static const char style[] =
     "*{box-sizing:border-box}\n"
@@ -65,23 +41,23 @@ static void layout_start(struct controlz *cz, const struct controlz_topic *topic
 {
 	strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	                 "<title>");
-	esc(out, topic ? topic->title : "ControlZ");
+	html_escape(out, topic ? topic->title : "ControlZ");
 	strbuf_puts(out, " - ControlZ</title>\n<style>\n");
 	strbuf_puts(out, style);
 	strbuf_puts(out, "</style>\n</head>\n<body>\n<header><h1><a href=\"/\" "
 	                 "style=\"color:inherit;text-decoration:none\">ControlZ</a></h1>"
 	                 "<span class=\"instance\">");
-	esc(out, cz->instance);
+	html_escape(out, cz->instance);
 	strbuf_puts(out, "</span></header>\n<div class=\"layout\">\n<nav>\n");
 	for (size_t i = 0; i < controlz_topic_count; i++) {
 		const struct controlz_topic *t = &controlz_topics[i];
 		strbuf_appendf(out, "<a href=\"/%sz/\"%s>", t->prefix,
 		               t == topic ? " class=\"active\"" : "");
-		esc(out, t->title);
+		html_escape(out, t->title);
 		strbuf_puts(out, "</a>\n");
 	}
 	strbuf_puts(out, "</nav>\n<main>\n<h2>");
-	esc(out, topic ? topic->title : "ControlZ");
+	html_escape(out, topic ? topic->title : "ControlZ");
 	strbuf_puts(out, "</h2>\n");
 }
 
@@ -152,13 +128,13 @@ static void page_scopes(struct controlz *cz, struct strbuf *out)
 			continue;
 		/* ids are prefixed: a scope may be called "status" */
 		strbuf_puts(out, "<tr id=\"scope-");
-		esc(out, s.name);
+		html_escape(out, s.name);
 		strbuf_puts(out, "\" data-scope=\"");
-		esc(out, s.name);
+		html_escape(out, s.name);
 		strbuf_puts(out, "\"><td class=\"mono\">");
-		esc(out, s.name);
+		html_escape(out, s.name);
 		strbuf_puts(out, "</td><td>");
-		esc(out, s.description);
+		html_escape(out, s.description);
 		strbuf_puts(out, "</td><td>");
 		level_select(out, "output-level", s.output_level);
 		strbuf_puts(out, "</td><td>");
@@ -197,15 +173,15 @@ static void name_value_table(struct strbuf *out, const struct sysinfo_list *l, c
 	               h1, h2, bytes ? "<th>Bytes</th>" : "");
 	for (size_t i = 0; i < l->count; i++) {
 		strbuf_puts(out, "<tr><td class=\"mono\">");
-		esc(out, l->names[i]);
+		html_escape(out, l->names[i]);
 		strbuf_puts(out, "</td><td class=\"mono\">");
 		if (bytes) {
 			char h[32];
 			human_bytes(h, sizeof h, strtoull(l->values[i], NULL, 10));
-			esc(out, h);
+			html_escape(out, h);
 			strbuf_puts(out, "</td><td class=\"mono\">");
 		}
-		esc(out, l->values[i]);
+		html_escape(out, l->values[i]);
 		strbuf_puts(out, "</td></tr>\n");
 	}
 	strbuf_puts(out, "</tbody>\n</table>\n");
@@ -227,9 +203,9 @@ static void page_mesh(struct controlz *cz, struct strbuf *out)
 	                 "<tbody>\n");
 	for (size_t i = 0; i < m->proxy_count; i++) {
 		strbuf_puts(out, "<tr><td class=\"mono\">");
-		esc(out, m->proxies[i].name);
+		html_escape(out, m->proxies[i].name);
 		strbuf_puts(out, "</td><td>");
-		esc(out, m->proxies[i].kind);
+		html_escape(out, m->proxies[i].kind);
 		strbuf_appendf(out, "</td><td>%llu</td><td>%llu</td></tr>\n",
 		               (unsigned long long)m->proxies[i].config_version,
 		               (unsigned long long)m->proxies[i].pushes);
@@ -239,11 +215,11 @@ static void page_mesh(struct controlz *cz, struct strbuf *out)
 	                 "<th>Resource version</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < m->object_count; i++) {
 		strbuf_puts(out, "<tr><td>");
-		esc(out, m->objects[i].kind);
+		html_escape(out, m->objects[i].kind);
 		strbuf_puts(out, "</td><td class=\"mono\">");
-		esc(out, m->objects[i].namespace_);
+		html_escape(out, m->objects[i].namespace_);
 		strbuf_puts(out, "</td><td class=\"mono\">");
-		esc(out, m->objects[i].name);
+		html_escape(out, m->objects[i].name);
 		strbuf_appendf(out, "</td><td>%llu</td></tr>\n",
 		               (unsigned long long)m->objects[i].resource_version);
 	}
@@ -259,7 +235,7 @@ static void page_home(struct strbuf *out)
 	                 "<div class=\"cards\">\n");
 	for (size_t i = 0; i < controlz_topic_count; i++) {
 		strbuf_appendf(out, "<a href=\"/%sz/\">", controlz_topics[i].prefix);
-		esc(out, controlz_topics[i].title);
+		html_escape(out, controlz_topics[i].title);
 		strbuf_puts(out, "</a>\n");
 	}
 	strbuf_puts(out, "</div>\n");
@@ -294,14 +270,14 @@ void controlz_page(struct controlz *cz, const struct controlz_topic *topic,
 	} else if (strcmp(p, "version") == 0) {
 		strbuf_puts(out, "<table class=\"kv\">\n<tbody>\n<tr><td>Version</td><td "
 		                 "class=\"mono\" id=\"istio-version\">");
-		esc(out, cz->istio_version);
+		html_escape(out, cz->istio_version);
 		strbuf_puts(out, "</td></tr>\n<tr><td>Git Revision</td><td class=\"mono\">meshlua"
 		                 "</td></tr>\n<tr><td>Build Status</td><td>Clean</td></tr>\n"
 		                 "<tr><td>Git Tag</td><td class=\"mono\">");
-		esc(out, cz->istio_version);
+		html_escape(out, cz->istio_version);
 		strbuf_puts(out,
 		            "</td></tr>\n<tr><td>Simulated by</td><td class=\"mono\">meshlua ");
-		esc(out, cz->meshlua_version);
+		html_escape(out, cz->meshlua_version);
 		strbuf_puts(out, "</td></tr>\n</tbody>\n</table>\n");
 	} else if (strcmp(p, "mesh") == 0) {
 		page_mesh(cz, out);
@@ -318,7 +294,7 @@ void controlz_page_not_found(struct controlz *cz, const char *path, struct http_
 	strbuf_reset(out);
 	layout_start(cz, NULL, out);
 	strbuf_puts(out, "<p id=\"not-found\">There is no page at <code>");
-	esc(out, path);
+	html_escape(out, path);
 	strbuf_puts(out, "</code>. Pick a topic on the left.</p>\n");
 	layout_end(out);
 	resp->status = 404;
