@@ -43,6 +43,24 @@ end
 -- the query lives as long as its list).
 local queries = setmetatable({}, { __mode = "k" })
 
+--- The resources of kind ("listener", "route") in the order istioctl's
+-- retrieve functions read a config dump: the dynamic ones in their active
+-- state, then the static ones (warming and draining ones are left out).
+function M.active_then_static(proxy, kind)
+  local dynamic, static = {}, {}
+  for _, r in ipairs(M.xds().resources(proxy, kind)) do
+    if r.state == "active" then
+      dynamic[#dynamic + 1] = r
+    elseif r.state == "static" then
+      static[#static + 1] = r
+    end
+  end
+  for _, r in ipairs(static) do
+    dynamic[#dynamic + 1] = r
+  end
+  return dynamic
+end
+
 --- Makes a list of items with presenter and remembers query for it.
 function M.list(items, presenter, query)
   local list = meshlua.list(items, presenter)

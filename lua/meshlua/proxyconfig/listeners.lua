@@ -272,21 +272,10 @@ M.presenter = {
 
 --- proxy:listeners{address=, port=, type=, verbose=}
 function M.view(proxy, opts)
-  local dynamic, static = {}, {}
-  for _, r in ipairs(pc.xds().resources(proxy, "listener")) do
-    if r.state == "active" then
-      dynamic[#dynamic + 1] = r
-    elseif r.state == "static" then
-      static[#static + 1] = r
-    end
-  end
-  for _, r in ipairs(static) do
-    dynamic[#dynamic + 1] = r
-  end
   local profile = pc.xds().profile(proxy)
   local more = profile.listener_more_addresses
   local items = {}
-  for _, r in ipairs(dynamic) do
+  for _, r in ipairs(pc.active_then_static(proxy, "listener")) do
     local l = r.raw
     local info = {
       name = r.name, resource = r, addresses = addresses(l, more), address = address(l, more),

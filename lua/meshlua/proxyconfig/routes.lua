@@ -79,17 +79,7 @@ end
 
 -- retrieveSortedRouteSlice: dynamic, then static; sort.Slice on Atoi names.
 local function sorted_routes(proxy)
-  local dynamic, static = {}, {}
-  for _, r in ipairs(pc.xds().resources(proxy, "route")) do
-    if r.state == "active" then
-      dynamic[#dynamic + 1] = r
-    elseif r.state == "static" then
-      static[#static + 1] = r
-    end
-  end
-  for _, r in ipairs(static) do
-    dynamic[#dynamic + 1] = r
-  end
+  local dynamic = pc.active_then_static(proxy, "route")
   local function atoi(s)
     if s:match("^[+-]?%d+$") then
       return tonumber(s)
