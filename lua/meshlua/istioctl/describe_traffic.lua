@@ -10,16 +10,8 @@ local L0, L1, L2 = "", "   ", "      " -- printLevel0/1/2
 local RULE = "--------------------\n"
 local SUFFIX = ".svc.cluster.local"
 
-local function field(t, snake)
-  if type(t) ~= "table" then
-    return nil
-  end
-  local v = t[snake]
-  if v == nil then
-    v = t[(snake:gsub("_(%w)", string.upper))]
-  end
-  return v
-end
+-- A proto field of a resource's raw JSON in either name form.
+local field = require("meshlua.proxyconfig").field
 
 -- kname: "name" in the namespace described, "name.ns" elsewhere.
 local function kname(o, ns)
