@@ -158,6 +158,19 @@ describe("kubectl apply and delete", function()
     local r = k("delete")
     assert.truthy(r.err:find("^error: You must provide one or more resources by argument or filename%.\n"))
     assert.are.equal("error: resource(s) were provided, but no name was specified\n", k("delete pods").err)
+    assert.truthy(k("scale --replicas=2").err:find("^error: You must provide one or more resources"))
+    for _, cmd in ipairs({ "scale --replicas=2 deployment", "label pods a=b" }) do
+      assert.are.equal("error: resource(s) were provided, but no name was specified\n", k(cmd).err, cmd)
+    end
+  end)
+
+  it("refuses arguments beside -f as cmdutil.UsageErrorf words it", function()
+    for _, cmd in ipairs({ "apply", "delete" }) do
+      local r = k(cmd .. " -f " .. APPS .. " extra words")
+      assert.are.equal(1, r.code)
+      assert.are.equal(("error: Unexpected args: [extra words]\nSee 'kubectl %s -h' for help and examples\n")
+        :format(cmd), r.err)
+    end
   end)
 end)
 

@@ -51,6 +51,38 @@ function M.resources(words)
   return out
 end
 
+--- Fails with the builder's error when no resource was given at all;
+-- returns targets (a list from M.resources).
+function M.require_resources(targets)
+  if #targets == 0 then
+    cli.fail("You must provide one or more resources by argument or filename.\n"
+      .. "Example resource specifications include:\n"
+      .. "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+  end
+  return targets
+end
+
+--- Fails with the builder's error when a target names no object (a bare
+-- TYPE where the command needs names), before anything changes; returns
+-- targets.
+function M.require_names(targets)
+  for _, t in ipairs(targets) do
+    if not t.name then
+      cli.fail("resource(s) were provided, but no name was specified")
+    end
+  end
+  return targets
+end
+
+--- Fails as cmdutil.UsageErrorf does when a command that takes no
+-- arguments (apply, delete -f) was given some.
+function M.no_args(ctx)
+  if #ctx.args > 0 then
+    cli.fail("Unexpected args: [%s]\nSee '%s -h' for help and examples", table.concat(ctx.args, " "),
+      ctx.command:path())
+  end
+end
+
 --- Checks that every file of -f exists (the builder's "the path %q does not
 -- exist"); returns the list.
 function M.files(list)

@@ -22,12 +22,7 @@ function M.apply()
       { name = "dry-run", default = "none", usage = 'Must be "none", "server", or "client".' },
       { name = "recursive", short = "R", type = "bool", usage = "Process the directory used in -f, --filename recursively." },
     },
-    args = function(ctx)
-      if #ctx.args > 0 then
-        cli.fail("Unexpected args: [%s]\nSee '%s -h' for help and examples", table.concat(ctx.args, " "),
-          ctx.command:path())
-      end
-    end,
+    args = args.no_args,
     run = function(ctx)
       if #ctx.flags.filename == 0 then
         cli.fail("must specify one of -f and -k")
@@ -78,26 +73,18 @@ function M.delete()
       local missing, results = {}, {}
       local ignore = ctx.flags["ignore-not-found"]
       if #ctx.flags.filename > 0 then
-        if #ctx.args > 0 then
-          cli.fail("Unexpected args: [%s]\nSee '%s -h' for help and examples", table.concat(ctx.args, " "),
-            ctx.command:path())
-        end
+        args.no_args(ctx)
         for _, path in ipairs(args.files(ctx.flags.filename)) do
           local changes = args.call(mesh.delete, mesh, { file = path, namespace = ctx.flags.namespace ~= "" and ctx.flags.namespace or nil })
           report_delete(ctx, changes, path, missing, ignore)
           results[#results + 1] = changes
         end
       else
-        local targets = args.resources(ctx.args)
-        if #targets == 0 then
-          cli.fail("You must provide one or more resources by argument or filename.\n"
-            .. "Example resource specifications include:\n"
-            .. "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+        local targets = args.require_resources(args.resources(ctx.args))
+        if not ctx.flags.all then
+          args.require_names(targets)
         end
         for _, t in ipairs(targets) do
-          if not t.name and not ctx.flags.all then
-            cli.fail("resource(s) were provided, but no name was specified")
-          end
           local names = {}
           if t.name then
             names[1] = t.name
@@ -200,10 +187,7 @@ function M.label()
       end
       local mesh = context.mesh()
       local results = {}
-      for _, t in ipairs(targets) do
-        if not t.name then
-          cli.fail("resource(s) were provided, but no name was specified")
-        end
+      for _, t in ipairs(args.require_names(targets)) do
         local ns = args.namespace(ctx)
         local before = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1].labels
         local changes = args.call(mesh.label, mesh, t.kind .. "/" .. t.name, pairs_,
@@ -232,18 +216,10 @@ function M.scale()
       if ctx.flags.replicas < 0 then
         cli.fail("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
       end
-      local targets = args.resources(ctx.args)
-      if #targets == 0 then
-        cli.fail("You must provide one or more resources by argument or filename.\n"
-          .. "Example resource specifications include:\n"
-          .. "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
-      end
+      local targets = args.require_names(args.require_resources(args.resources(ctx.args)))
       local mesh = context.mesh()
       local results = {}
       for _, t in ipairs(targets) do
-        if not t.name then
-          cli.fail("resource(s) were provided, but no name was specified")
-        end
         local ns = args.namespace(ctx)
         if ctx.flags["current-replicas"] >= 0 then
           local obj = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1]
@@ -284,10 +260,7 @@ function M.rollout()
       end
       local mesh = context.mesh()
       local results = {}
-      for _, t in ipairs(targets) do
-        if not t.name then
-          cli.fail("resource(s) were provided, but no name was specified")
-        end
+      for _, t in ipairs(args.require_names(targets)) do
         local changes = args.call(mesh.rollout_restart, mesh, t.kind .. "/" .. t.name, { namespace = args.namespace(ctx) })
         ctx:write(tostring(changes))
         results[#results + 1] = changes
