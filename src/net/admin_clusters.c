@@ -12,6 +12,7 @@
 #include "admin_int.h"
 #include "jsonw.h"
 #include "meshlua/arena.h"
+#include "meshlua/strmap.h"
 
 struct host_row {
 	char address[320]; /* "ip:port", or "envoy://<listener>/<id>" for an internal address */
@@ -205,16 +206,26 @@ static int hosts_from_status(struct arena *ar, struct admin_stats *st, struct cl
 	return 0;
 }
 
-/* The ClusterStatus of name in the snapshot's /clusters data, or NULL. */
-static const struct node *cluster_status(const struct xds_snapshot *snap, const char *name)
+/* The ClusterStatus entries of the snapshot's /clusters data by name (a
+ * live Envoy's list can hold tens of thousands: one lookup each must not
+ * walk it). Keys are borrowed from the snapshot. Returns 0, or -1 when out
+ * of memory. */
+static int index_statuses(const struct xds_snapshot *snap, struct strmap *by_name)
 {
 	const struct node *list = node_field(snap->clusters_status, "cluster_statuses");
-	for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++) {
+	strmap_init_borrowed(by_name);
+	if (!list || list->type != NODE_SEQ)
+		return 0;
+	if (strmap_reserve(by_name, list->len) != 0)
+		return -1;
+	/* Backwards, so that the first of two entries of one name wins, as a
+	 * scan from the start would find it. */
+	for (size_t i = list->len; i-- > 0;) {
 		const char *n = node_text(node_field(list->items[i], "name"));
-		if (n && strcmp(n, name) == 0)
-			return list->items[i];
+		if (n)
+			strmap_put(by_name, n, (void *)list->items[i]);
 	}
-	return NULL;
+	return 0;
 }
 
 /* The served clusters (warming ones left out, as Envoy does). */
@@ -223,7 +234,8 @@ static struct cluster_row *collect(struct arena *ar, struct admin *a, struct xds
 {
 	size_t n = snap->count[XDS_CLUSTER], k = 0;
 	struct cluster_row *rows = arena_calloc(ar, n ? n : 1, sizeof *rows);
-	if (!rows)
+	struct strmap statuses;
+	if (!rows || index_statuses(snap, &statuses) != 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct xds_resource *r = &snap->items[XDS_CLUSTER][i];
@@ -241,16 +253,19 @@ static struct cluster_row *collect(struct arena *ar, struct admin *a, struct xds
 		row->added_via_api = r->state != XDS_STATIC;
 		row->outlier = node_field(r->json, "outlier_detection") != NULL;
 		circuit_breakers(node_field(r->json, "circuit_breakers"), row->cb);
-		cs = snap->clusters_status ? cluster_status(snap, r->name) : NULL;
+		cs = strmap_get(&statuses, r->name);
 		if (cs)
 			rc = hosts_from_status(ar, a->stats, row, cs);
 		else
 			rc = hosts_from_assignment(ar, a->stats, row,
 			                           admin_cluster_assignment(snap, r->json));
-		if (rc != 0)
+		if (rc != 0) {
+			strmap_free(&statuses);
 			return NULL;
+		}
 		k++;
 	}
+	strmap_free(&statuses);
 	*count = k;
 	return rows;
 }
