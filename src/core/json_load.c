@@ -154,6 +154,42 @@ static inline void flush_pending(struct parser *ps)
 	}
 }
 
+/* Enters the object or array whose opening byte ps->p is at: skips that
+ * byte and the white space after it. Returns 1 when the container is empty
+ * (its closing byte, close, came next and is skipped too), else 0. */
+static inline int open_container(struct parser *ps, char close)
+{
+	ps->p++;
+	skip_ws(ps);
+	if (*ps->p != close)
+		return 0;
+	ps->p++;
+	return 1;
+}
+
+/* Reads what follows a member of an object or an item of an array: white
+ * space, then ',' (returns 1, white space after it skipped too: another
+ * member comes) or the closing byte close (returns 0, skipped). Either way
+ * the number just read is terminated now that the byte after it was read.
+ * Anything else fails naming what was expected; returns -1. */
+static inline int next_member(struct parser *ps, char close, const char *expected)
+{
+	skip_ws(ps);
+	if (*ps->p == ',') {
+		ps->p++;
+		flush_pending(ps);
+		skip_ws(ps);
+		return 1;
+	}
+	if (*ps->p == close) {
+		ps->p++;
+		flush_pending(ps);
+		return 0;
+	}
+	fail_expected(ps, expected);
+	return -1;
+}
+
 /* Nodes per arena allocation: one call per 1024 nodes instead of one each. */
 #define NODE_CHUNK 1024
 
@@ -556,15 +592,12 @@ static struct node *parse_map(struct parser *ps, int depth)
 {
 	struct node *map = new_node(ps, NODE_MAP, NODE_TAG_NONE, ps->p), *key, *value;
 	size_t mark = ps->top, count;
+	int more;
 	if (!map)
 		return NULL;
-	ps->p++;
-	skip_ws(ps);
-	if (*ps->p == '}') {
-		ps->p++;
+	if (open_container(ps, '}'))
 		return map;
-	}
-	for (;;) {
+	do {
 		if (*ps->p != '"') {
 			fail_expected(ps, "a string key");
 			return NULL;
@@ -582,21 +615,9 @@ static struct node *parse_map(struct parser *ps, int depth)
 			return NULL;
 		if (push(ps, key) != 0 || push(ps, value) != 0)
 			return NULL;
-		skip_ws(ps);
-		if (*ps->p == ',') {
-			ps->p++;
-			flush_pending(ps);
-			skip_ws(ps);
-			continue;
-		}
-		if (*ps->p == '}') {
-			ps->p++;
-			flush_pending(ps);
-			break;
-		}
-		fail_expected(ps, "',' or '}' after an object member");
-		return NULL;
-	}
+		if ((more = next_member(ps, '}', "',' or '}' after an object member")) < 0)
+			return NULL;
+	} while (more);
 	count = (ps->top - mark) / 2;
 	map->pairs = arena_alloc(ps->arena, count * sizeof *map->pairs);
 	if (!map->pairs) {
@@ -616,32 +637,17 @@ static struct node *parse_seq(struct parser *ps, int depth)
 {
 	struct node *seq = new_node(ps, NODE_SEQ, NODE_TAG_NONE, ps->p), *item;
 	size_t mark = ps->top, count;
+	int more;
 	if (!seq)
 		return NULL;
-	ps->p++;
-	skip_ws(ps);
-	if (*ps->p == ']') {
-		ps->p++;
+	if (open_container(ps, ']'))
 		return seq;
-	}
-	for (;;) {
+	do {
 		if (!(item = parse_value(ps, depth + 1)) || push(ps, item) != 0)
 			return NULL;
-		skip_ws(ps);
-		if (*ps->p == ',') {
-			ps->p++;
-			flush_pending(ps);
-			skip_ws(ps);
-			continue;
-		}
-		if (*ps->p == ']') {
-			ps->p++;
-			flush_pending(ps);
-			break;
-		}
-		fail_expected(ps, "',' or ']' after a list item");
-		return NULL;
-	}
+		if ((more = next_member(ps, ']', "',' or ']' after a list item")) < 0)
+			return NULL;
+	} while (more);
 	count = ps->top - mark;
 	seq->items = arena_alloc(ps->arena, count * sizeof *seq->items);
 	if (!seq->items) {
