@@ -2,6 +2,15 @@
 -- duration.HumanDuration) and RFC 3339 timestamps (creationTimestamp).
 local M = {}
 
+-- n of a unit, then rest of the next smaller unit unless rest is 0:
+-- "3h", "3h20m" (each two-unit step of HumanDuration).
+local function two_units(n, unit, rest, small_unit)
+  if rest == 0 then
+    return ("%d%s"):format(n, unit)
+  end
+  return ("%d%s%d%s"):format(n, unit, rest, small_unit)
+end
+
 --- The AGE of something `seconds` old, as duration.HumanDuration writes it:
 -- "45s", "2m5s", "12m", "3h20m", "9h", "3d4h", "45d", "2y30d", "9y".
 function M.human(seconds)
@@ -15,39 +24,24 @@ function M.human(seconds)
   end
   local minutes = s // 60
   if minutes < 10 then
-    local rest = s % 60
-    if rest == 0 then
-      return ("%dm"):format(minutes)
-    end
-    return ("%dm%ds"):format(minutes, rest)
+    return two_units(minutes, "m", s % 60, "s")
   elseif minutes < 60 * 3 then
     return ("%dm"):format(minutes)
   end
   local hours = s // 3600
+  local days = hours // 24
   if hours < 8 then
-    local m = minutes % 60
-    if m == 0 then
-      return ("%dh"):format(hours)
-    end
-    return ("%dh%dm"):format(hours, m)
+    return two_units(hours, "h", minutes % 60, "m")
   elseif hours < 48 then
     return ("%dh"):format(hours)
   elseif hours < 24 * 8 then
-    local h = hours % 24
-    if h == 0 then
-      return ("%dd"):format(hours // 24)
-    end
-    return ("%dd%dh"):format(hours // 24, h)
+    return two_units(days, "d", hours % 24, "h")
   elseif hours < 24 * 365 * 2 then
-    return ("%dd"):format(hours // 24)
+    return ("%dd"):format(days)
   elseif hours < 24 * 365 * 8 then
-    local dy = (hours // 24) % 365
-    if dy == 0 then
-      return ("%dy"):format(hours // 24 // 365)
-    end
-    return ("%dy%dd"):format(hours // 24 // 365, dy)
+    return two_units(days // 365, "y", days % 365, "d")
   end
-  return ("%dy"):format(hours // 24 // 365)
+  return ("%dy"):format(days // 365)
 end
 
 --- A Unix time as RFC 3339 in UTC ("2021-06-01T00:00:00Z").
