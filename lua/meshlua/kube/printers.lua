@@ -63,6 +63,14 @@ local function containers(obj)
   return table.concat(names, ","), table.concat(images, ",")
 end
 
+-- The -o wide columns of the workloads that print their selector
+-- (printDeployment, printDaemonSet): containers, images, selector.
+local containers_selector_headers = { "CONTAINERS", "IMAGES", "SELECTOR" }
+local function containers_selector(obj)
+  local names, images = containers(obj)
+  return { names, images, obj.selector }
+end
+
 -- "80/TCP,443:30443/TCP" (makePortString).
 local function ports(obj)
   local parts = {}
@@ -142,11 +150,8 @@ M.kinds = {
       return { o.name, ("%d/%d"):format(o.ready_replicas, o.replicas), tostring(o.updated_replicas),
         tostring(o.available_replicas), age(o, now) }
     end,
-    wide_headers = { "CONTAINERS", "IMAGES", "SELECTOR" },
-    wide = function(o)
-      local names, images = containers(o)
-      return { names, images, o.selector }
-    end,
+    wide_headers = containers_selector_headers,
+    wide = containers_selector,
   },
   statefulsets = {
     headers = { "NAME", "READY", "AGE" },
@@ -168,11 +173,8 @@ M.kinds = {
         tostring(o.updated_replicas), tostring(o.available_replicas), M.format_labels(node_selector),
         age(o, now) }
     end,
-    wide_headers = { "CONTAINERS", "IMAGES", "SELECTOR" },
-    wide = function(o)
-      local names, images = containers(o)
-      return { names, images, o.selector }
-    end,
+    wide_headers = containers_selector_headers,
+    wide = containers_selector,
   },
   serviceaccounts = {
     headers = { "NAME", "SECRETS", "AGE" },
