@@ -228,6 +228,23 @@ local function run_test(routes, test, index, cov)
   return name, failures
 end
 
+-- Appends a "Missing test for host: <vhost>, <what>: <label(route)>" line
+-- for every route of info that no test reached, in the config's order.
+local function report_missing(info, cov, out, what, label)
+  for v, vh in ipairs(info.vhosts) do
+    for r, route in ipairs(vh.routes) do
+      local covered = false
+      for _, key in ipairs(cov.order) do
+        local e = cov.entries[key]
+        if e.vhost == v and e.route == r then covered = true end
+      end
+      if not covered then
+        out[#out + 1] = ("Missing test for host: %s, %s: %s\n"):format(vh.name, what, label(route))
+      end
+    end
+  end
+end
+
 local function coverage_report(routes, cov, opts, out)
   local info = routes:info()
   local targets = info.targets
@@ -241,35 +258,11 @@ local function coverage_report(routes, cov, opts, out)
       for _, f in ipairs(list) do if e.fields[f] then n = n + 1 end end
       sum = sum + n / #list
     end
-    for v, vh in ipairs(info.vhosts) do
-      for r, route in ipairs(vh.routes) do
-        local covered = false
-        for _, key in ipairs(cov.order) do
-          local e = cov.entries[key]
-          if e.vhost == v and e.route == r then covered = true end
-        end
-        if not covered then
-          out[#out + 1] = ("Missing test for host: %s, route: %s\n"):format(vh.name,
-            text_format(route.match or {}))
-        end
-      end
-    end
+    report_missing(info, cov, out, "route", function(route) return text_format(route.match or {}) end)
     return 100 * sum / targets
   end
   if opts.detailed_coverage then
-    for v, vh in ipairs(info.vhosts) do
-      for r, route in ipairs(vh.routes) do
-        local covered = false
-        for _, key in ipairs(cov.order) do
-          local e = cov.entries[key]
-          if e.vhost == v and e.route == r then covered = true end
-        end
-        if not covered then
-          out[#out + 1] = ("Missing test for host: %s, route name: %s\n"):format(vh.name,
-            route.name or "")
-        end
-      end
-    end
+    report_missing(info, cov, out, "route name", function(route) return route.name or "" end)
   end
   return 100 * #cov.order / targets
 end
