@@ -5,13 +5,19 @@ local cli = require("meshlua.cli")
 
 local M = {}
 
---- The namespace of a command: -n, else "default".
-function M.namespace(ctx)
+--- The namespace -n gave, or nil when it was not given (objects read from
+-- files then keep the namespace they name).
+function M.given_namespace(ctx)
   local ns = ctx.flags.namespace
   if ns == nil or ns == "" then
-    return "default"
+    return nil
   end
   return ns
+end
+
+--- The namespace of a command: -n, else "default".
+function M.namespace(ctx)
+  return M.given_namespace(ctx) or "default"
 end
 
 --- Splits resource arguments into a list of { kind =, name = } (name nil

@@ -12,6 +12,27 @@ local M = {}
 local filename_flag = { name = "filename", short = "f", type = "stringArray",
   usage = "The files that contain the configurations to apply." }
 
+-- Calls change(item) for each item in order. Each call returns the list of
+-- changes the mesh made and, optionally, the line kubectl prints for it
+-- (by default the list's own lines, tostring(changes)); that is printed at
+-- once. Returns all the lists. A change that returns a mesh call keeps only
+-- its first result, `return (args.call(...))`, so nothing else is taken for
+-- the line.
+local function each_change(ctx, items, change)
+  local results = {}
+  for _, item in ipairs(items) do
+    local changes, line = change(item)
+    ctx:write(line or tostring(changes))
+    results[#results + 1] = changes
+  end
+  return table.unpack(results)
+end
+
+-- The object target t ({ kind =, name = }) names in namespace ns.
+local function object_of(mesh, t, ns)
+  return args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1]
+end
+
 --- kubectl apply -f FILE...
 function M.apply()
   return cli.command({
@@ -28,13 +49,9 @@ function M.apply()
         cli.fail("must specify one of -f and -k")
       end
       local mesh = context.mesh()
-      local results = {}
-      for _, path in ipairs(args.files(ctx.flags.filename)) do
-        local changes = args.call(mesh.apply, mesh, path, { namespace = ctx.flags.namespace ~= "" and ctx.flags.namespace or nil })
-        ctx:write(tostring(changes))
-        results[#results + 1] = changes
-      end
-      return table.unpack(results)
+      return each_change(ctx, args.files(ctx.flags.filename), function(path)
+        return (args.call(mesh.apply, mesh, path, { namespace = args.given_namespace(ctx) }))
+      end)
     end,
   })
 end
@@ -75,7 +92,7 @@ function M.delete()
       if #ctx.flags.filename > 0 then
         args.no_args(ctx)
         for _, path in ipairs(args.files(ctx.flags.filename)) do
-          local changes = args.call(mesh.delete, mesh, { file = path, namespace = ctx.flags.namespace ~= "" and ctx.flags.namespace or nil })
+          local changes = args.call(mesh.delete, mesh, { file = path, namespace = args.given_namespace(ctx) })
           report_delete(ctx, changes, path, missing, ignore)
           results[#results + 1] = changes
         end
@@ -170,7 +187,7 @@ function M.label()
       if ctx.flags.list then
         local mesh = context.mesh()
         for _, t in ipairs(targets) do
-          local obj = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = args.namespace(ctx) })[1]
+          local obj = object_of(mesh, t, args.namespace(ctx))
           local keys = {}
           for k in pairs(obj.labels) do
             keys[#keys + 1] = k
@@ -186,18 +203,15 @@ function M.label()
         cli.fail("at least one label update is required")
       end
       local mesh = context.mesh()
-      local results = {}
-      for _, t in ipairs(args.require_names(targets)) do
+      return each_change(ctx, args.require_names(targets), function(t)
         local ns = args.namespace(ctx)
-        local before = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1].labels
+        local before = object_of(mesh, t, ns).labels
         local changes = args.call(mesh.label, mesh, t.kind .. "/" .. t.name, pairs_,
           { overwrite = ctx.flags.overwrite, namespace = ns })
-        local after = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1].labels
+        local after = object_of(mesh, t, ns).labels
         local c = changes[1]
-        ctx:write(("%s/%s %s\n"):format(c.resource, c.name, M.label_message(before, after)))
-        results[#results + 1] = changes
-      end
-      return table.unpack(results)
+        return changes, ("%s/%s %s\n"):format(c.resource, c.name, M.label_message(before, after))
+      end)
     end,
   })
 end
@@ -218,20 +232,16 @@ function M.scale()
       end
       local targets = args.require_names(args.require_resources(args.resources(ctx.args)))
       local mesh = context.mesh()
-      local results = {}
-      for _, t in ipairs(targets) do
+      return each_change(ctx, targets, function(t)
         local ns = args.namespace(ctx)
         if ctx.flags["current-replicas"] >= 0 then
-          local obj = args.call(mesh.get, mesh, t.kind, { name = t.name, namespace = ns })[1]
+          local obj = object_of(mesh, t, ns)
           if obj.replicas ~= ctx.flags["current-replicas"] then
             cli.fail("Expected replicas to be %d, was %d", ctx.flags["current-replicas"], obj.replicas)
           end
         end
-        local changes = args.call(mesh.scale, mesh, t.kind .. "/" .. t.name, ctx.flags.replicas, { namespace = ns })
-        ctx:write(tostring(changes))
-        results[#results + 1] = changes
-      end
-      return table.unpack(results)
+        return (args.call(mesh.scale, mesh, t.kind .. "/" .. t.name, ctx.flags.replicas, { namespace = ns }))
+      end)
     end,
   })
 end
@@ -259,13 +269,9 @@ function M.rollout()
         cli.fail("required resource not specified")
       end
       local mesh = context.mesh()
-      local results = {}
-      for _, t in ipairs(args.require_names(targets)) do
-        local changes = args.call(mesh.rollout_restart, mesh, t.kind .. "/" .. t.name, { namespace = args.namespace(ctx) })
-        ctx:write(tostring(changes))
-        results[#results + 1] = changes
-      end
-      return table.unpack(results)
+      return each_change(ctx, args.require_names(targets), function(t)
+        return (args.call(mesh.rollout_restart, mesh, t.kind .. "/" .. t.name, { namespace = args.namespace(ctx) }))
+      end)
     end,
   }))
   return rollout
