@@ -213,3 +213,47 @@ describe("examples/router-check.lua", function()
     assert.are.equal("error: Both --config-path/c and --test-path/t are mandatory\n", r.stderr)
   end)
 end)
+
+describe("meshlua.check_routes coverage reports", function()
+  -- routes no test reaches, named and not, with matchers of every shape
+  local rc = { virtual_hosts = {
+    { name = "www2_staging", domains = { "www-staging.lyft.net" }, routes = {
+      { match = { prefix = "/" }, route = { cluster = "www2_staging" } } } },
+    { name = "default", domains = { "*" }, routes = {
+      { name = "api", route = { cluster = "api" }, match = { prefix = "/api", caseSensitive = { value = false },
+        headers = { { name = "x-a", string_match = { exact = "b\"c\n\195\169" } }, { name = "x-b", present_match = false } } } },
+      { match = { safe_regex = { regex = "/r.*" }, runtime_fraction = { runtime_key = "k",
+        default_value = { numerator = 50, denominator = "TEN_THOUSAND" } } }, route = { cluster = "r" } },
+      { match = { path = "/x", grpc = {}, query_parameters = {} }, route = { cluster = "x" } },
+      { match = { prefix = "" }, route = { cluster = "instant-server" } } } } } }
+  local tests = { tests = { { test_name = "t", input = { authority = "example.com", path = "/zzz", method = "GET" },
+    validate = { cluster_name = "instant-server" } } } }
+
+  it("--covall prints each missing route's match as protobuf's text format does", function()
+    local out = meshlua.check_routes(rc, tests, { covall = true }).stdout
+    -- TextFormat: fields in field-number order, a trailing newline that
+    -- std::endl follows, proto3 defaults left out but for oneof members,
+    -- strings C-escaped with octal for bytes outside printable ASCII
+    assert.are.equal(table.concat({
+      'Missing test for host: www2_staging, route: prefix: "/"\n\n',
+      'Missing test for host: default, route: prefix: "/api"\ncase_sensitive {\n}\n',
+      'headers {\n  name: "x-a"\n  string_match {\n    exact: "b\\"c\\n\\303\\251"\n  }\n}\n',
+      'headers {\n  name: "x-b"\n  present_match: false\n}\n\n',
+      'Missing test for host: default, route: runtime_fraction {\n  default_value {\n    numerator: 50\n',
+      '    denominator: TEN_THOUSAND\n  }\n  runtime_key: "k"\n}\nsafe_regex {\n  regex: "/r.*"\n}\n\n',
+      'Missing test for host: default, route: path: "/x"\ngrpc {\n}\n\n',
+      "Current route coverage: 4%\n" }), out)
+  end)
+
+  it("--detailed-coverage names each missing route as the tool made it unique", function()
+    local out = meshlua.check_routes(rc, tests, { detailed_coverage = true }).stdout
+    local uuid = "%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x"
+    local names = {}
+    for host, name in out:gmatch("Missing test for host: ([^,]+), route name: ([^\n]*)\n") do
+      assert.truthy(name:match("^[%w_]*%-" .. uuid .. "$"), name)
+      names[#names + 1] = host .. " " .. name:sub(1, -38)
+    end
+    assert.are.same({ "www2_staging ", "default api", "default ", "default " }, names)
+    assert.truthy(out:find("Current route coverage: 20%\n", 1, true))
+  end)
+end)

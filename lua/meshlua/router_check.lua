@@ -15,6 +15,8 @@
 -- route entry (a weighted route once per cluster; a cluster_header route
 -- once per test, as Envoy builds a new entry for each request).
 
+local proto_text = require("meshlua.proto_text")
+
 local M = {}
 
 -- A field of a proto JSON message in either name form.
@@ -106,33 +108,16 @@ local function header_failure(trace, m, which, test_type)
   return ("actual: [%s: %s], test type: %s"):format(name, shown, match_type)
 end
 
--- TextFormat of a RouteMatch, as --covall prints missing routes.
-local function text_format(t, indent)
-  indent = indent or ""
-  local out, keys = {}, {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for _, k in ipairs(keys) do
-    local v = t[k]
-    if type(v) == "table" then
-      if #v > 0 then
-        for _, item in ipairs(v) do
-          if type(item) == "table" then
-            out[#out + 1] = indent .. k .. " {\n" .. text_format(item, indent .. "  ") .. indent .. "}\n"
-          else
-            out[#out + 1] = ("%s%s: %q\n"):format(indent, k, tostring(item))
-          end
-        end
-      else
-        out[#out + 1] = indent .. k .. " {\n" .. text_format(v, indent .. "  ") .. indent .. "}\n"
-      end
-    elseif type(v) == "string" then
-      out[#out + 1] = ("%s%s: %q\n"):format(indent, k, v)
-    else
-      out[#out + 1] = ("%s%s: %s\n"):format(indent, k, tostring(v))
-    end
+-- Route names as the tool makes them unique before it runs the tests
+-- (router.cc: "<name>-<uuid>", a random version 4 UUID), which is how
+-- --detailed-coverage prints them.
+local function unique_name(name)
+  local function hex(n)
+    local t = {}
+    for i = 1, n do t[i] = ("%x"):format(math.random(0, 15)) end
+    return table.concat(t)
   end
-  return table.concat(out)
+  return ("%s-%s-%s-4%s-%x%s-%s"):format(name or "", hex(8), hex(4), hex(3), math.random(8, 11), hex(3), hex(12))
 end
 
 -- Coverage (coverage.cc): one entry per route object the tool saw.
@@ -258,11 +243,11 @@ local function coverage_report(routes, cov, opts, out)
       for _, f in ipairs(list) do if e.fields[f] then n = n + 1 end end
       sum = sum + n / #list
     end
-    report_missing(info, cov, out, "route", function(route) return text_format(route.match or {}) end)
+    report_missing(info, cov, out, "route", function(route) return proto_text.route_match(route.match) end)
     return 100 * sum / targets
   end
   if opts.detailed_coverage then
-    report_missing(info, cov, out, "route name", function(route) return route.name or "" end)
+    report_missing(info, cov, out, "route name", function(route) return unique_name(route.name) end)
   end
   return 100 * #cov.order / targets
 end
