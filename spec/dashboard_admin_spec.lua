@@ -123,6 +123,181 @@ describe("the Envoy admin interface", function()
     assert.truthy(info.uptime_current_epoch:match("^%d+s$"))
   end)
 
+  -- /certs: a sidecar's TLS contexts (compare/configdump.json's listeners and
+  -- clusters, which name the SDS secrets "default" and "ROOTCA") with the
+  -- secrets of writer-configdump/secret/istio, whose istioctl golden gives
+  -- each certificate's serial and dates.
+  local SECRETS = "../shared/fixtures/istioctl/writer-configdump/secret/istio/"
+  local CONTEXTS = "../shared/fixtures/istioctl/compare/configdump.json"
+
+  local function certs_dump(edit)
+    local d = cjson.decode(read(CONTEXTS))
+    local secrets = cjson.decode(read(SECRETS .. "config_dump.json")).configs[1]
+    if edit then edit(d, secrets) end
+    d.configs[#d.configs + 1] = secrets
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(cjson.encode(d))
+    f:close()
+    return path
+  end
+
+  local function serve_certs(path)
+    local s = meshlua.serve_admin(meshlua.load(path), { port = 0 })
+    local r = http.request(s.url .. "/certs")
+    s:close()
+    os.remove(path)
+    return r
+  end
+
+  -- The golden's row of a secret: serial, NOT AFTER, NOT BEFORE.
+  local function golden(name)
+    for line in io.lines(SECRETS .. "output") do
+      local cells = {}
+      for cell in (line .. "  "):gmatch("(.-)  +") do cells[#cells + 1] = cell end
+      if cells[1] == name and #cells >= 7 then
+        return { serial = cells[5], not_after = cells[6], not_before = cells[7] }
+      end
+    end
+  end
+
+  local function unix_utc(rfc3339)
+    local y, mo, d, h, mi, s = rfc3339:match("^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)Z$")
+    y, mo = tonumber(y), tonumber(mo)
+    if mo <= 2 then y = y - 1 end
+    local era = y // 400
+    local yoe = y - era * 400
+    local doy = (153 * (mo + (mo > 2 and -3 or 9)) + 2) // 5 + tonumber(d) - 1
+    local days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(s)
+  end
+
+  -- Envoy's days_until_expiration: whole days left, 0 once expired; the
+  -- range covers a day boundary passed during the request.
+  local function assert_days(details, t0, t1)
+    local left = function(t) return math.max(0, (unix_utc(details.expiration_time) - t) // 86400) end
+    local got = tonumber(details.days_until_expiration)
+    assert.is_true(got <= left(t0) and got >= left(t1), details.days_until_expiration)
+  end
+
+  local function count_tls_sockets(node, n)
+    n = n or 0
+    if type(node) == "table" then
+      local t = node["@type"]
+      if type(t) == "string" and (t:find("%.UpstreamTlsContext$") or t:find("%.DownstreamTlsContext$")) then
+        n = n + 1
+      end
+      for _, v in pairs(node) do n = count_tls_sockets(v, n) end
+    end
+    return n
+  end
+
+  it("reports each TLS context's certificates in /certs, as Envoy's handlerCerts", function()
+    local t0 = os.time()
+    local r = serve_certs(certs_dump())
+    local t1 = os.time()
+    assert.are.equal(200, r.status)
+    assert.are.equal("application/json", r.content_type)
+    -- pretty-printed, fields in admin.v3's order, int64 as a JSON string
+    assert.truthy(r.body:find('^{\n  "certificates": %[\n    {\n      "ca_cert": %[\n        {\n          "path": "<inline>",\n          "serial_number": '), r.body)
+    local order = { '"path"', '"serial_number"', '"subject_alt_names"', '"days_until_expiration": "',
+      '"valid_from"', '"expiration_time"', '"cert_chain"' }
+    local at = 0
+    for _, key in ipairs(order) do
+      local next_at = r.body:find(key, at + 1, true)
+      assert.truthy(next_at and next_at > at, key)
+      at = next_at
+    end
+    local certs = cjson.decode(r.body).certificates
+    assert.are.equal(count_tls_sockets(cjson.decode(read(CONTEXTS))), #certs)
+    local root, leaf = golden("ROOTCA"), golden("default")
+    for _, c in ipairs(certs) do
+      assert.are.equal(1, #c.ca_cert)
+      assert.are.equal(1, #c.cert_chain) -- the leaf only, not the chain's root
+      local ca, cert = c.ca_cert[1], c.cert_chain[1]
+      assert.are.equal("<inline>", ca.path)
+      assert.are.equal(root.serial, ca.serial_number)
+      assert.are.equal(root.not_before, ca.valid_from)
+      assert.are.equal(root.not_after, ca.expiration_time)
+      assert.are.same({}, ca.subject_alt_names) -- the root has none (openssl x509 -ext)
+      assert_days(ca, t0, t1)
+      assert.is_true(tonumber(ca.days_until_expiration) > 0)
+      assert.are.equal("<inline>", cert.path)
+      assert.are.equal(leaf.serial, cert.serial_number)
+      assert.are.equal(leaf.not_before, cert.valid_from)
+      assert.are.equal(leaf.not_after, cert.expiration_time)
+      assert.are.equal("0", cert.days_until_expiration) -- expired in 2023
+      assert.are.same({ { uri = "spiffe://cluster.local/ns/ambient/sa/namespace-istio-waypoint" } },
+        cert.subject_alt_names)
+      assert.is_nil(cert.ocsp_details)
+    end
+  end)
+
+  it("leaves out /certs contexts whose SDS secrets have not arrived, as Envoy has none yet", function()
+    local r = serve_certs(certs_dump(function(_, secrets)
+      table.remove(secrets.dynamic_active_secrets, 2) -- ROOTCA
+    end))
+    assert.are.equal(200, r.status)
+    assert.are.same({}, cjson.decode(r.body).certificates)
+    assert.truthy(r.body:find('"certificates": []', 1, true))
+  end)
+
+  it("names a certificate file in /certs, with details when the file reads here", function()
+    local pem_path = os.tmpname()
+    local b64 = cjson.decode(read(SECRETS .. "config_dump.json")).configs[1]
+      .dynamic_active_secrets[1].secret.tls_certificate.certificate_chain.inline_bytes
+    local f = assert(io.open(pem_path, "wb"))
+    f:write((require("meshlua.proxyconfig.secrets").base64_decode(b64)))
+    f:close()
+    local r = serve_certs(certs_dump(function(d)
+      local clusters = d.configs[1]
+      clusters.static_clusters = clusters.static_clusters or {}
+      table.insert(clusters.static_clusters, {
+        cluster = {
+          ["@type"] = "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+          name = "tls-files", type = "STATIC", connect_timeout = "1s",
+          transport_socket = { name = "envoy.transport_sockets.tls", typed_config = {
+            ["@type"] = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+            common_tls_context = {
+              tls_certificates = { { certificate_chain = { filename = pem_path } } },
+              validation_context = { trusted_ca = { filename = "/no/such/root-cert.pem" } },
+            } } },
+        },
+      })
+    end))
+    os.remove(pem_path)
+    local files
+    for _, c in ipairs(cjson.decode(r.body).certificates) do
+      if c.cert_chain[1] and c.cert_chain[1].path == pem_path then files = c end
+    end
+    assert.truthy(files, r.body)
+    assert.are.equal(golden("default").serial, files.cert_chain[1].serial_number)
+    assert.are.same({ { path = "/no/such/root-cert.pem" } }, files.ca_cert)
+  end)
+
+  it("serves a synthesized proxy's certificates in /certs, as proxy-config secret reads them", function()
+    local mesh = meshlua.mesh { profile = "seed" }
+    mesh:label("namespace", "default", { ["istio-injection"] = "enabled" })
+    mesh:apply("examples/bigbang-cluster.yaml")
+    mesh:apply("examples/envoy-demo-apps.yaml")
+    local p = mesh:proxy("deployment/customers-v1")
+    local s <close> = mesh:serve_admin(p, { port = 0 })
+    local certs = cjson.decode(http.request(s.url .. "/certs").body).certificates
+    local want = {}
+    for _, item in ipairs(p:secrets()) do want[item.name] = item end
+    -- istioctl's %032x against Envoy's serial without leading zero bytes
+    local function pad32(hex) return ("0"):rep(32 - #hex) .. hex end
+    assert.is_true(#certs > 0)
+    for _, c in ipairs(certs) do
+      local leaf, ca = c.cert_chain[1], c.ca_cert[1]
+      assert.are.equal(want.default.serial, pad32(leaf.serial_number))
+      assert.are.equal(want.default.not_after, leaf.expiration_time)
+      assert.are.equal(want.ROOTCA.serial, pad32(ca.serial_number))
+      assert.are.equal(want.ROOTCA.not_before, ca.valid_from)
+      assert.truthy(leaf.subject_alt_names[1].uri:find("^spiffe://cluster%.local/ns/default/sa/"))
+    end
+  end)
+
   it("dumps the configs in Envoy's order, endpoints only with include_eds", function()
     local want, want_eds = {}, {}
     for _, c in ipairs(dump.configs) do

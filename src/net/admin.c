@@ -3,16 +3,19 @@
  * small pages (/ready, /server_info, /certs, /runtime, /memory,
  * /hot_restart_version, /reset_counters). The big pages live in
  * admin_clusters.c, admin_config_dump.c and admin_stats_page.c. */
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "admin_int.h"
 #include "jsonw.h"
 #include "html.h"
+#include "meshlua/x509.h"
 
 struct admin *admin_new(struct xds_snapshot *snap, struct admin_stats *stats,
                         const struct admin_info *info)
@@ -201,31 +204,256 @@ static void page_server_info(struct admin *a, struct xds_snapshot *snap,
 	json_done(&w, resp);
 }
 
+/* /certs: admin.v3.Certificates as Envoy's handlerCerts writes it, one
+ * Certificate per TLS context (each TLS transport socket of a live cluster,
+ * its transport_socket_matches included, then of each live listener's filter
+ * chains; Envoy's own order is its context set's, unspecified). A context
+ * whose SDS secrets have not all arrived does not exist in Envoy yet, so it
+ * is left out. ca_cert is the first certificate of the trusted CA (for a
+ * SPIFFE validator, of the first trust domain's bundle, path "<domain>:
+ * <inline>"); cert_chain has the leaf of each TLS certificate. path is the
+ * file name, or "<inline>"; the other details come from the certificate
+ * itself, when it can be read here (a file of another machine cannot: then
+ * the entry has its path alone). */
+
+#define CERTS_FILE_MAX (16u << 20)
+
+/* The bytes of an envoy.config.core.v3.DataSource into *data (malloc'd, the
+ * caller frees), and the path Envoy reports for it. *data stays NULL when
+ * the bytes cannot be had (no such regular file, bad base64). Returns 0, or
+ * -1 when ds holds no certificate source at all. */
+static int certs_source(const struct node *ds, const char **path, unsigned char **data, size_t *len)
+{
+	const char *file = node_text(node_field(ds, "filename"));
+	const char *b64 = node_text(node_field(ds, "inline_bytes"));
+	const char *str = node_text(node_field(ds, "inline_string"));
+	*data = NULL;
+	*len = 0;
+	if (file && *file) {
+		/* Non-blocking: a FIFO of that name must not hang the server. */
+		int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		struct stat st;
+		ssize_t got = 0;
+		*path = file;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (size_t)st.st_size <= CERTS_FILE_MAX && (*data = malloc(st.st_size + 1u))) {
+			while (*len < (size_t)st.st_size &&
+			       (got = read(fd, *data + *len, (size_t)st.st_size - *len)) > 0)
+				*len += (size_t)got;
+		}
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	*path = "<inline>";
+	if (b64 && *b64) {
+		if (x509_base64_decode(b64, strlen(b64), data, len, NULL) != 0)
+			*data = NULL;
+		return 0;
+	}
+	if (str && *str) {
+		*len = strlen(str);
+		*data = (unsigned char *)strdup(str);
+		return 0;
+	}
+	return -1;
+}
+
+/* One CertificateDetails, in admin.v3's field order. */
+static void certs_details(struct jsonw *w, const char *path, const unsigned char *data, size_t len,
+                          time_t now)
+{
+	static const char *const san_key[] = {"dns", "uri", "ip_address"};
+	static const enum x509_san_type san_order[] = {X509_SAN_DNS, X509_SAN_URI, X509_SAN_IP};
+	struct x509_cert cert;
+	char when[32];
+	jw_object(w);
+	jw_kv_string(w, "path", path);
+	if (data && x509_parse(data, len, &cert, NULL) == 0) {
+		jw_kv_string(w, "serial_number", cert.serial);
+		/* Envoy adds the DNS names, then the URIs, then the addresses. */
+		jw_key(w, "subject_alt_names");
+		jw_array(w);
+		for (size_t k = 0; k < 3; k++)
+			for (size_t i = 0; i < cert.san_count; i++)
+				if (cert.sans[i].type == san_order[k]) {
+					jw_object(w);
+					jw_kv_string(w, san_key[k], cert.sans[i].value);
+					jw_end(w);
+				}
+		jw_end(w);
+		jw_key(w, "days_until_expiration");
+		jw_u64_string(w, (uint64_t)x509_days_until_expiration(&cert, now));
+		if (x509_time_rfc3339(cert.not_before, when, sizeof when) == 0)
+			jw_kv_string(w, "valid_from", when);
+		if (x509_time_rfc3339(cert.not_after, when, sizeof when) == 0)
+			jw_kv_string(w, "expiration_time", when);
+		x509_cert_clear(&cert);
+	}
+	jw_end(w);
+}
+
+/* The details of the certificate DataSource ds, when it names one. */
+static void certs_source_details(struct jsonw *w, const struct node *ds, const char *prefix,
+                                 time_t now)
+{
+	const char *path;
+	unsigned char *data;
+	size_t len;
+	char full[1024];
+	if (certs_source(ds, &path, &data, &len) != 0)
+		return;
+	if (prefix) {
+		snprintf(full, sizeof full, "%s: %s", prefix, path);
+		path = full;
+	}
+	certs_details(w, path, data, len, now);
+	free(data);
+}
+
+/* The secret named by an SdsSecretConfig, or NULL when it has not arrived. */
+static const struct node *certs_sds(struct xds_snapshot *snap, const struct node *sds)
+{
+	const char *name = node_text(node_field(sds, "name"));
+	const struct xds_resource *r = name ? xds_snapshot_find(snap, XDS_SECRET, name) : NULL;
+	return r ? r->json : NULL;
+}
+
+/* The CertificateValidationContext in force: the SDS one (over the combined
+ * default) or the inline one. *ready is 0 when an SDS one is missing. */
+static const struct node *certs_validation(struct xds_snapshot *snap, const struct node *common,
+                                           int *ready)
+{
+	const struct node *combined = node_field(common, "combined_validation_context");
+	const struct node *sds = node_field(common, "validation_context_sds_secret_config");
+	const struct node *deflt = NULL, *secret;
+	if (combined) {
+		sds = node_field(combined, "validation_context_sds_secret_config");
+		deflt = node_field(combined, "default_validation_context");
+	}
+	if (!sds)
+		return node_field(common, "validation_context");
+	secret = certs_sds(snap, sds);
+	if (!secret || !node_field(secret, "validation_context")) {
+		*ready = 0;
+		return NULL;
+	}
+	/* Envoy merges the SDS context into the default one: its CA wins. */
+	if (deflt && !node_field(node_field(secret, "validation_context"), "trusted_ca") &&
+	    !node_field(node_field(secret, "validation_context"), "custom_validator_config"))
+		return deflt;
+	return node_field(secret, "validation_context");
+}
+
+static void certs_ca(struct jsonw *w, const struct node *vc, time_t now)
+{
+	const struct node *custom = node_field(vc, "custom_validator_config");
+	const struct node *tc = node_field(custom, "typed_config");
+	const char *type = node_text(node_field(tc, "@type"));
+	const struct node *domains = node_field(tc, "trust_domains");
+	if (type && strstr(type, ".SPIFFECertValidatorConfig")) {
+		for (size_t i = 0; domains && domains->type == NODE_SEQ && i < domains->len; i++) {
+			const char *name = node_text(node_field(domains->items[i], "name"));
+			const struct node *bundle = node_field(domains->items[i], "trust_bundle");
+			const char *path;
+			unsigned char *data;
+			size_t len;
+			struct x509_cert cert;
+			int ok;
+			if (certs_source(bundle, &path, &data, &len) != 0)
+				continue;
+			ok = data && x509_parse(data, len, &cert, NULL) == 0;
+			if (ok)
+				x509_cert_clear(&cert);
+			free(data);
+			if (ok) { /* Envoy reports the first bundle that has a certificate */
+				certs_source_details(w, bundle, name ? name : "", now);
+				return;
+			}
+		}
+		return;
+	}
+	certs_source_details(w, node_field(vc, "trusted_ca"), NULL, now);
+}
+
+/* One Certificate for the TLS transport socket ts, when it is one. */
+static void certs_context(struct jsonw *w, struct xds_snapshot *snap, const struct node *ts,
+                          time_t now)
+{
+	const struct node *tc = node_field(ts, "typed_config");
+	const char *type = node_text(node_field(tc, "@type"));
+	const struct node *common = node_field(tc, "common_tls_context");
+	const struct node *certs = node_field(common, "tls_certificates");
+	const struct node *sds = node_field(common, "tls_certificate_sds_secret_configs");
+	const struct node *vc, *inner = node_field(tc, "transport_socket");
+	int ready = 1, use_sds = !(certs && certs->type == NODE_SEQ && certs->len > 0);
+	if (inner) /* a wrapping socket (tcp_stats, internal_upstream) */
+		certs_context(w, snap, inner, now);
+	if (!type ||
+	    !(strstr(type, ".UpstreamTlsContext") || strstr(type, ".DownstreamTlsContext")))
+		return;
+	if (use_sds) {
+		certs = sds;
+		for (size_t i = 0; sds && sds->type == NODE_SEQ && i < sds->len; i++) {
+			const struct node *secret = certs_sds(snap, sds->items[i]);
+			if (!secret || !node_field(secret, "tls_certificate"))
+				ready = 0;
+		}
+	}
+	vc = certs_validation(snap, common, &ready);
+	if (!ready)
+		return;
+	jw_object(w);
+	jw_key(w, "ca_cert");
+	jw_array(w);
+	if (vc)
+		certs_ca(w, vc, now);
+	jw_end(w);
+	jw_key(w, "cert_chain");
+	jw_array(w);
+	for (size_t i = 0; certs && certs->type == NODE_SEQ && i < certs->len; i++) {
+		const struct node *tls = certs->items[i];
+		if (use_sds)
+			tls = node_field(certs_sds(snap, tls), "tls_certificate");
+		certs_source_details(w, node_field(tls, "certificate_chain"), NULL, now);
+	}
+	jw_end(w);
+	jw_end(w);
+}
+
 static void page_certs(struct admin *a, struct xds_snapshot *snap, const struct http_request *req,
                        struct http_response *resp)
 {
 	struct jsonw w;
+	time_t now = time(NULL);
 	(void)a;
 	(void)req;
 	jw_init(&w, &resp->body, 2);
 	jw_object(&w);
 	jw_key(&w, "certificates");
 	jw_array(&w);
-	for (size_t i = 0; i < snap->count[XDS_SECRET]; i++) {
-		const struct xds_resource *r = &snap->items[XDS_SECRET][i];
-		int ca = node_field(r->json, "validation_context") != NULL;
+	for (size_t i = 0; i < snap->count[XDS_CLUSTER]; i++) {
+		const struct xds_resource *r = &snap->items[XDS_CLUSTER][i];
+		const struct node *matches = node_field(r->json, "transport_socket_matches");
 		if (!admin_resource_live(r))
 			continue;
-		/* The certificates themselves are not parsed: each secret is
-		 * listed by name, where Envoy names the file or SDS source. */
-		jw_object(&w);
-		jw_key(&w, ca ? "ca_cert" : "cert_chain");
-		jw_array(&w);
-		jw_object(&w);
-		jw_kv_string(&w, "path", r->name);
-		jw_end(&w);
-		jw_end(&w);
-		jw_end(&w);
+		certs_context(&w, snap, node_field(r->json, "transport_socket"), now);
+		for (size_t k = 0; matches && matches->type == NODE_SEQ && k < matches->len; k++)
+			certs_context(&w, snap, node_field(matches->items[k], "transport_socket"),
+			              now);
+	}
+	for (size_t i = 0; i < snap->count[XDS_LISTENER]; i++) {
+		const struct xds_resource *r = &snap->items[XDS_LISTENER][i];
+		const struct node *chains = node_field(r->json, "filter_chains");
+		if (!admin_resource_live(r))
+			continue;
+		for (size_t k = 0; chains && chains->type == NODE_SEQ && k < chains->len; k++)
+			certs_context(&w, snap, node_field(chains->items[k], "transport_socket"),
+			              now);
+		certs_context(
+		    &w, snap,
+		    node_field(node_field(r->json, "default_filter_chain"), "transport_socket"),
+		    now);
 	}
 	jw_end(&w);
 	jw_end(&w);
