@@ -43,6 +43,10 @@ int meshlua_l_isatty(lua_State *L);
 /* meshlua.profiles() -> the Istio profiles' names and versions (l_profile.c). */
 int meshlua_l_profiles(lua_State *L);
 
+/* Adds meshlua.x509 and meshlua.base64_decode to the meshlua table on the
+ * stack's top (see l_x509.c). */
+void meshlua_open_x509(lua_State *L);
+
 /* meshlua.load(path_or_text [, opts]) -> proxy (see l_load.c). */
 int meshlua_l_load(lua_State *L);
 

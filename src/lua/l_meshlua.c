@@ -28,6 +28,7 @@ void meshlua_open_bindings(lua_State *L)
 	meshlua_open_views(L);
 	meshlua_open_server(L);
 	meshlua_open_resolve(L);
+	meshlua_open_x509(L);
 	lua_pushliteral(L, MESHLUA_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_pushliteral(L, LUA_RELEASE);

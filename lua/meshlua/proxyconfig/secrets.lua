@@ -1,162 +1,47 @@
 -- `istioctl proxy-config secret`: RESOURCE NAME, TYPE, STATUS, VALID CERT,
 -- SERIAL NUMBER, NOT AFTER, NOT BEFORE [, TRUST DOMAIN], read from the
 -- certificates inside the SecretsConfigDump (istioctl/pkg/writer/compare/
--- sds/{util,writer}.go). Certificates are parsed here (base64, PEM, the few
--- DER fields istioctl shows).
+-- sds/{util,writer}.go). Certificates are read by meshlua.x509 (src/xds/x509.c).
 local pc = require("meshlua.proxyconfig")
 
 local M = {}
 
 local f, path = pc.field, pc.path
 
-local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local b64_value = {}
-for i = 1, #B64 do
-  b64_value[B64:byte(i)] = i - 1
-end
-b64_value[("-"):byte()] = 62
-b64_value[("_"):byte()] = 63
-
---- Decodes base64 (standard or URL alphabet; blanks and padding ignored).
+--- Decodes base64 (standard or URL alphabet; blanks skipped); raises on
+-- text that is not base64.
 function M.base64_decode(s)
-  local out, bits, nbits = {}, 0, 0
-  for i = 1, #s do
-    local v = b64_value[s:byte(i)]
-    if v then
-      bits = (bits << 6) | v
-      nbits = nbits + 6
-      if nbits >= 8 then
-        nbits = nbits - 8
-        out[#out + 1] = string.char((bits >> nbits) & 0xff)
-      end
-    end
-  end
-  return table.concat(out)
+  return assert(meshlua.base64_decode(s))
 end
 
--- One DER element at pos: tag, first content byte, end (exclusive).
-local function tlv(s, pos)
-  local tag, len = s:byte(pos), s:byte(pos + 1)
-  if not tag or not len then
-    error("truncated DER")
-  end
-  local p = pos + 2
-  if len >= 0x80 then
-    local n = len - 0x80
-    if n == 0 or n > 4 then
-      error("bad DER length")
-    end
-    len = 0
-    for _ = 1, n do
-      len = len * 256 + (s:byte(p) or error("truncated DER"))
-      p = p + 1
-    end
-  end
-  if p + len - 1 > #s then
-    error("truncated DER")
-  end
-  return tag, p, p + len
+-- Decoded inline bytes, or nil when they are not base64 (the secret then
+-- shows no certificate, as istioctl shows one it cannot parse).
+local function inline_bytes(s)
+  return (meshlua.base64_decode(s))
 end
-
-local function children(s, from, to)
-  local list, pos = {}, from
-  while pos < to do
-    local tag, start, stop = tlv(s, pos)
-    list[#list + 1] = { tag = tag, start = start, stop = stop }
-    pos = stop
-  end
-  return list
-end
-
-local function days_from_civil(y, m, d)
-  y = m <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
-end
-
--- A UTCTime or GeneralizedTime: its RFC 3339 text and Unix time.
-local function der_time(s, el)
-  local text = s:sub(el.start, el.stop - 1)
-  local y, mo, d, h, mi, sec
-  if el.tag == 0x17 then
-    y, mo, d, h, mi, sec = text:match("^(%d%d)(%d%d)(%d%d)(%d%d)(%d%d)(%d%d)Z$")
-    if y then
-      y = tonumber(y)
-      y = y >= 50 and 1900 + y or 2000 + y
-    end
-  else
-    y, mo, d, h, mi, sec = text:match("^(%d%d%d%d)(%d%d)(%d%d)(%d%d)(%d%d)(%d%d)Z$")
-    y = tonumber(y)
-  end
-  if not y then
-    error("bad certificate time")
-  end
-  mo, d, h, mi, sec = tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
-  local unix = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
-  return ("%04d-%02d-%02dT%02d:%02d:%02dZ"):format(y, mo, d, h, mi, sec), unix
-end
-
-local OID_BASIC_CONSTRAINTS = "\x55\x1d\x13"
-local OID_SAN = "\x55\x1d\x11"
 
 --- The fields istioctl shows of the first certificate in PEM text: type,
 -- serial (%032x), not_after, not_before, valid (at time now), trust_domain
--- (from a spiffe:// URI). Raises on text that is not a certificate.
+-- (from a spiffe:// URI). Raises on text that is not a certificate. The
+-- certificate is read by the C reader that also serves the admin /certs
+-- page (meshlua.x509).
 function M.parse_certificate(pem, now)
-  local body = pem:match("%-%-%-%-%-BEGIN [^\n]-%-%-%-%-%-\r?\n(.-)%-%-%-%-%-END")
-  if not body then
+  if not pem:find("-----BEGIN ", 1, true) then
     error("failed to parse certificate PEM")
   end
-  local der = M.base64_decode(body)
-  local _, cs, ce = tlv(der, 1)
-  local tbs = children(der, cs, ce)[1]
-  local fields = children(der, tbs.start, tbs.stop)
-  local i = 1
-  if fields[1].tag == 0xa0 then
-    i = 2
-  end
-  local serial_el = fields[i]
-  local validity = children(der, fields[i + 3].start, fields[i + 3].stop)
-  local not_before, nb = der_time(der, validity[1])
-  local not_after, na = der_time(der, validity[2])
-  local serial = der:sub(serial_el.start, serial_el.stop - 1):gsub("^%z+", "")
-  local hex = serial:gsub(".", function(c) return ("%02x"):format(c:byte()) end):gsub("^0+", "")
-  hex = ("0"):rep(32 - #hex) .. hex
-  local is_ca, trust_domain = false, ""
-  for k = i + 6, #fields do
-    if fields[k].tag == 0xa3 then
-      local exts = children(der, fields[k].start, fields[k].stop)[1]
-      for _, ext in ipairs(children(der, exts.start, exts.stop)) do
-        local parts = children(der, ext.start, ext.stop)
-        local oid = der:sub(parts[1].start, parts[1].stop - 1)
-        local value = parts[#parts]
-        local inner = children(der, value.start, value.stop)[1]
-        if oid == OID_BASIC_CONSTRAINTS then
-          local bc = children(der, inner.start, inner.stop)
-          if bc[1] and bc[1].tag == 0x01 and der:byte(bc[1].start) ~= 0 then
-            is_ca = true
-          end
-        elseif oid == OID_SAN then
-          for _, name in ipairs(children(der, inner.start, inner.stop)) do
-            if name.tag == 0x86 then
-              local uri = der:sub(name.start, name.stop - 1)
-              local host = uri:match("^spiffe://([^/]*)")
-              if host then
-                trust_domain = host
-              end
-            end
-          end
-        end
-      end
+  local cert = assert(meshlua.x509(pem))
+  local hex = cert.serial:gsub("^0+", "")
+  local trust_domain = ""
+  for _, san in ipairs(cert.sans) do
+    local host = san.type == "uri" and san.value:match("^spiffe://([^/]*)")
+    if host then
+      trust_domain = host
     end
   end
   return {
-    type = is_ca and "CA" or "Cert Chain", serial = hex,
-    not_after = not_after, not_before = not_before,
-    valid = now > nb and now < na, trust_domain = trust_domain,
+    type = cert.is_ca and "CA" or "Cert Chain", serial = ("0"):rep(32 - #hex) .. hex,
+    not_after = cert.not_after_text, not_before = cert.not_before_text,
+    valid = now > cert.not_before and now < cert.not_after, trust_domain = trust_domain,
   }
 end
 
@@ -185,15 +70,15 @@ local function secret_items(res, state, now, out)
   local ca = path(secret, "validation_context", "trusted_ca", "inline_bytes")
   local name = res.name
   if chain and chain ~= "" then
-    out[#out + 1] = item(name, state, M.base64_decode(chain), nil, now)
+    out[#out + 1] = item(name, state, inline_bytes(chain), nil, now)
   elseif ca and ca ~= "" then
-    out[#out + 1] = item(name, state, M.base64_decode(ca), nil, now)
+    out[#out + 1] = item(name, state, inline_bytes(ca), nil, now)
   else
     local tc = path(secret, "validation_context", "custom_validator_config", "typed_config")
     if tc and tc["@type"] == SPIFFE then
       for _, td in ipairs(pc.seq(f(tc, "trust_domains"))) do
         local bundle = path(td, "trust_bundle", "inline_bytes") or ""
-        out[#out + 1] = item(name, state, M.base64_decode(bundle), f(td, "name"), now)
+        out[#out + 1] = item(name, state, inline_bytes(bundle), f(td, "name"), now)
       end
     else
       out[#out + 1] = item(name, state, nil, nil, now)
