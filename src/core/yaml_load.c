@@ -26,7 +26,19 @@
 struct anchor {
 	const char *name;
 	struct node *node;
+	size_t start; /* the document's expanded count before the node */
+	size_t size;  /* nodes of its subtree with aliases expanded */
+	int open;     /* its collection is still being read */
 };
+
+/* Aliases share their anchor's nodes, but every walker (JSON writers, Lua
+ * tables, validation) sees the tree expanded: a "billion laughs" document
+ * of 30 lines would expand to 10^9 nodes. As Kubernetes' YAML reader does
+ * ("document contains excessive aliasing"), a document whose expanded tree
+ * passes both these many nodes and EXPANSION_RATIO times the nodes written
+ * is refused. */
+#define EXPANDED_MAX    100000
+#define EXPANSION_RATIO 10
 
 /* Requests up to CHUNK_MAX bytes are carved from CHUNK-byte chunks (a
  * quarter of the arena's smallest block, so chunks share blocks); bigger
@@ -56,6 +68,8 @@ struct loader {
 	size_t len;
 	struct anchor *anchors; /* of the current document (malloc'd) */
 	size_t anchor_count, anchor_cap;
+	size_t written;          /* nodes of the current document as written */
+	size_t expanded;         /* the same with every alias expanded so far */
 	struct node_pair *pairs; /* pairs of the maps being read, innermost last (malloc'd) */
 	size_t pair_count, pair_cap;
 	struct node **items; /* items of the sequences being read, innermost last (malloc'd) */
@@ -241,6 +255,8 @@ static struct node *new_node(struct loader *ld, enum node_type type, yaml_mark_t
 		fail_oom(ld);
 		return NULL;
 	}
+	ld->written++;
+	ld->expanded++;
 	*n = (struct node){.type = type,
 	                   .tag = NODE_TAG_NONE,
 	                   .line = (int)mark.line + 1,
@@ -248,7 +264,10 @@ static struct node *new_node(struct loader *ld, enum node_type type, yaml_mark_t
 	return n;
 }
 
-static int remember_anchor(struct loader *ld, const yaml_char_t *name, struct node *n)
+/* Records the anchor name of n, the node just made (open: a collection
+ * whose children come next; close it with close_anchor). Returns 0 or -1
+ * (out of memory). */
+static int remember_anchor(struct loader *ld, const yaml_char_t *name, struct node *n, int open)
 {
 	struct anchor a;
 	if (!name)
@@ -263,18 +282,59 @@ static int remember_anchor(struct loader *ld, const yaml_char_t *name, struct no
 	}
 	a.name = arena_strdup(ld->arena, (const char *)name);
 	a.node = n;
+	a.start = ld->expanded - 1;
+	a.size = 1;
+	a.open = open;
 	if (!a.name)
 		return -1;
 	ld->anchors[ld->anchor_count++] = a;
 	return 0;
 }
 
-static struct node *find_anchor(struct loader *ld, const char *name)
+/* The collection n is complete: its anchor, if any, gets its size. */
+static void close_anchor(struct loader *ld, const struct node *n)
+{
+	for (size_t i = ld->anchor_count; i > 0; i--)
+		if (ld->anchors[i - 1].node == n && ld->anchors[i - 1].open) {
+			ld->anchors[i - 1].open = 0;
+			ld->anchors[i - 1].size = ld->expanded - ld->anchors[i - 1].start;
+			return;
+		}
+}
+
+static const struct anchor *find_anchor(struct loader *ld, const char *name)
 {
 	for (size_t i = ld->anchor_count; i > 0; i--) /* the latest definition wins */
 		if (strcmp(ld->anchors[i - 1].name, name) == 0)
-			return ld->anchors[i - 1].node;
+			return &ld->anchors[i - 1];
 	return NULL;
+}
+
+/* The node an alias event names, counted as expanded; NULL (recorded) for
+ * an unknown anchor, an anchor inside its own value (the tree would be a
+ * cycle) or excessive aliasing. */
+static struct node *load_alias(struct loader *ld, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	const struct anchor *a = find_anchor(ld, name);
+	size_t line = ev->start_mark.line, column = ev->start_mark.column;
+	if (!a) {
+		fail_at(ld, line, column, "unknown anchor '%s' referenced", name);
+		return NULL;
+	}
+	if (a->open) {
+		fail_at(ld, line, column, "anchor '%s' value contains itself", name);
+		return NULL;
+	}
+	ld->expanded += a->size;
+	if (ld->expanded > EXPANDED_MAX && ld->expanded / EXPANSION_RATIO > ld->written) {
+		fail_at(ld, line, column,
+		        "document contains excessive aliasing (alias '%s' makes %zu nodes "
+		        "of %zu written)",
+		        name, ld->expanded, ld->written);
+		return NULL;
+	}
+	return a->node;
 }
 
 /* The tag of a scalar event: explicit standard tags, else plain resolution;
@@ -324,7 +384,7 @@ static struct node *load_scalar(struct loader *ld, const yaml_event_t *ev)
 		return NULL;
 	}
 	n->tag = scalar_tag(ev, n->str, n->len);
-	if (remember_anchor(ld, ev->data.scalar.anchor, n) != 0) {
+	if (remember_anchor(ld, ev->data.scalar.anchor, n, 0) != 0) {
 		fail_oom(ld);
 		return NULL;
 	}
@@ -336,7 +396,7 @@ static struct node *load_sequence(struct loader *ld, const yaml_event_t *start, 
 	struct node *n = new_node(ld, NODE_SEQ, start->start_mark);
 	size_t base = ld->item_count; /* this sequence's items are above base */
 	const yaml_event_t *ev;
-	if (!n || remember_anchor(ld, start->data.sequence_start.anchor, n) != 0) {
+	if (!n || remember_anchor(ld, start->data.sequence_start.anchor, n, 1) != 0) {
 		fail_oom(ld);
 		return NULL;
 	}
@@ -349,6 +409,7 @@ static struct node *load_sequence(struct loader *ld, const yaml_event_t *start, 
 			if (n->items && n->len)
 				memcpy(n->items, ld->items + base, n->len * sizeof *n->items);
 			ld->item_count = base;
+			close_anchor(ld, n);
 			return n->items ? n : (fail_oom(ld), NULL);
 		}
 		child = load_node(ld, ev, depth + 1);
@@ -432,7 +493,7 @@ static struct node *load_mapping(struct loader *ld, const yaml_event_t *start, i
 	size_t base = ld->pair_count; /* this map's pairs are above base */
 	struct scratch merges = {NULL, 0, 0, sizeof(struct node *)}; /* rare: malloc'd */
 	const yaml_event_t *ev;
-	if (!n || remember_anchor(ld, start->data.mapping_start.anchor, n) != 0) {
+	if (!n || remember_anchor(ld, start->data.mapping_start.anchor, n, 1) != 0) {
 		fail_oom(ld);
 		return NULL;
 	}
@@ -441,6 +502,7 @@ static struct node *load_mapping(struct loader *ld, const yaml_event_t *start, i
 		int rc;
 		if (ev->type == YAML_MAPPING_END_EVENT) {
 			result = finish_map(ld, n, base, &merges);
+			close_anchor(ld, n);
 			break;
 		}
 		key = load_node(ld, ev, depth + 1);
@@ -485,14 +547,8 @@ static struct node *load_node(struct loader *ld, const yaml_event_t *ev, int dep
 		return load_sequence(ld, ev, depth);
 	case YAML_MAPPING_START_EVENT:
 		return load_mapping(ld, ev, depth);
-	case YAML_ALIAS_EVENT: {
-		struct node *target = find_anchor(ld, (const char *)ev->data.alias.anchor);
-		if (!target)
-			fail_at(ld, ev->start_mark.line, ev->start_mark.column,
-			        "unknown anchor '%s' referenced",
-			        (const char *)ev->data.alias.anchor);
-		return target;
-	}
+	case YAML_ALIAS_EVENT:
+		return load_alias(ld, ev);
 	default:
 		fail_at(ld, ev->start_mark.line, ev->start_mark.column, "unexpected YAML event");
 		return NULL;
@@ -508,6 +564,7 @@ static int load_document(struct loader *ld, struct scratch *docs, struct scratch
 	if (!(ev = next_event(ld)))
 		return -1;
 	line = (int)ev->start_mark.line + 1;
+	ld->written = ld->expanded = 0;
 	root = load_node(ld, ev, 0);
 	if (!root)
 		return -1;
