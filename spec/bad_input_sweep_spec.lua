@@ -31,6 +31,18 @@ local function assert_error_here(text, f)
 end
 
 describe("bad input sweep", function()
+  describe("requests", function()
+    it("refuses header entries that are not {name, value} pairs (they crashed)", function()
+      local p = demo_mesh():proxy("deployment/web-frontend")
+      local url = "http://customers.default.svc.cluster.local/"
+      assert_error_here("bad request: headers[1] must be {name, value}",
+        function() p:resolve({ url = url, headers = { "a", "b" } }) end)
+      assert_error_here("bad request: headers[2] must be {name, value}",
+        function() p:resolve({ url = url, headers = { { "a", "b" }, 5 } }) end)
+      assert.are.equal("forwarded", p:resolve({ url = url, headers = { { "a", "b" } } }).outcome)
+    end)
+  end)
+
   describe("YAML aliases", function()
     -- nine times more nodes at each level: 9^(levels+1) once expanded
     local function laughs(levels)
@@ -77,4 +89,14 @@ describe("bad input sweep", function()
     end)
   end)
 
+  describe("internal helpers", function()
+    it("refuse a list of things that are not nodes without leaking", function()
+      local xds = meshlua._xds
+      assert.truthy(error_of(function() xds.json_list({ 1, 2, 3 }, "istioctl") end)
+        :find("item 1 is a number, not a node", 1, true))
+      assert.truthy(error_of(function() xds.json_list({}, "istioctl", false, 1 << 30) end)
+        :find("indentation level from 0 to 100", 1, true))
+      assert.are.equal("[]", xds.json_list({}, "istioctl"))
+    end)
+  end)
 end)

@@ -144,7 +144,9 @@ static void read_headers(lua_State *L, int idx, struct l_trace *t, const char *f
 		if (!seed)
 			luaL_error(L, "out of memory");
 		for (size_t i = 0; i < n; i++) {
-			lua_rawgeti(L, hidx, (lua_Integer)i + 1);
+			if (lua_rawgeti(L, hidx, (lua_Integer)i + 1) != LUA_TTABLE)
+				luaL_error(L, "bad request: %s[%d] must be {name, value}", field,
+				           (int)i + 1);
 			lua_rawgeti(L, -1, 1);
 			lua_rawgeti(L, -2, 2);
 			if (!lua_isstring(L, -2) || !lua_isstring(L, -1))
@@ -163,7 +165,9 @@ static void read_headers(lua_State *L, int idx, struct l_trace *t, const char *f
 	 * so the same table always makes the same request. */
 	if (lua_rawlen(L, hidx) > 0) {
 		for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, hidx); i++) {
-			lua_rawgeti(L, hidx, i);
+			if (lua_rawgeti(L, hidx, i) != LUA_TTABLE)
+				luaL_error(L, "bad request: headers[%d] must be {name, value}",
+				           (int)i);
 			lua_rawgeti(L, -1, 1);
 			lua_rawgeti(L, -2, 2);
 			if (!lua_isstring(L, -2) || !lua_isstring(L, -1))

@@ -384,23 +384,29 @@ static int l_json_list(lua_State *L)
 	struct xds_json_opts o;
 	struct strbuf sb = STRBUF_INIT;
 	const struct node **items;
-	lua_Integer n;
+	lua_Integer n, level;
 	int rc;
 	luaL_checktype(L, 1, LUA_TTABLE);
 	o.style = check_style(L, 2, "istioctl");
 	o.drop_type = !lua_toboolean(L, 3);
-	o.level = (int)luaL_optinteger(L, 4, 0);
+	level = luaL_optinteger(L, 4, 0);
+	luaL_argcheck(L, level >= 0 && level <= 100, 4, "indentation level from 0 to 100");
+	o.level = (int)level;
 	n = (lua_Integer)lua_rawlen(L, 1);
-	items = malloc(((size_t)n + 1) * sizeof *items);
-	if (!items)
-		return luaL_error(L, "out of memory");
+	/* a userdata, not malloc: a bad item below raises and the GC frees it */
+	items = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *items, 0);
 	for (lua_Integer i = 1; i <= n; i++) {
+		struct l_node *item;
 		lua_rawgeti(L, 1, i);
-		items[i - 1] = ((struct l_node *)luaL_checkudata(L, -1, XDS_NODE))->node;
+		item = luaL_testudata(L, -1, XDS_NODE);
+		if (!item)
+			return luaL_argerror(L, 1,
+			                     lua_pushfstring(L, "item %I is a %s, not a node", i,
+			                                     luaL_typename(L, -1)));
+		items[i - 1] = item->node;
 		lua_pop(L, 1);
 	}
 	rc = xds_write_json_list(&sb, items, (size_t)n, &o);
-	free(items);
 	return push_strbuf(L, &sb, rc);
 }
 
