@@ -274,7 +274,8 @@ struct mesh_options {
 	const char *cluster_domain; /* default "cluster.local" */
 	const char *node_name;      /* default "k3s-server" */
 	const char *node_ip;        /* default "172.18.0.2" (hostNetwork pods, the API server) */
-	int64_t start_time;         /* simulated clock at creation, Unix seconds; 0: 2021-06-01 */
+	int64_t start_time;         /* simulated clock at creation, Unix seconds; 0: 2021-06-01;
+	                               at most MESH_MAX_TIME */
 	int bare;                   /* 1: no starting namespaces or Services */
 };
 
@@ -293,9 +294,15 @@ void mesh_free(struct mesh *m);
 /* The version: bumped by every operation that changed something. */
 uint64_t mesh_version(const struct mesh *m);
 
-/* The simulated clock (Unix seconds); it moves only with mesh_advance. */
+/* The last second the simulated clock can show: 9999-12-31T23:59:59Z, the
+ * latest time RFC 3339 (Kubernetes' timestamps) can write. */
+#define MESH_MAX_TIME INT64_C(253402300799)
+
+/* The simulated clock (Unix seconds); it moves only with mesh_advance.
+ * mesh_advance returns 0, or -1 with the clock unchanged when it would pass
+ * MESH_MAX_TIME; a negative step leaves it unchanged (it never goes back). */
 int64_t mesh_now(const struct mesh *m);
-void mesh_advance(struct mesh *m, int64_t seconds);
+int mesh_advance(struct mesh *m, int64_t seconds);
 
 /* The options in force (defaults filled in); strings owned by the mesh. */
 const struct mesh_options *mesh_options(const struct mesh *m);

@@ -7,17 +7,20 @@
 #include <lua.h>
 
 #include "lua/bindings.h"
+#include "lua/l_opts.h"
 #include "lua/l_proxy.h"
 #include "meshlua/fetch.h"
 
+/* A time in seconds (over 0, at most a year) as milliseconds; 0 when unset. */
 static long opt_ms(lua_State *L, int t, const char *key)
 {
 	long ms = 0;
 	if (lua_getfield(L, t, key) != LUA_TNIL) {
-		lua_Number s = luaL_checknumber(L, -1);
-		if (s <= 0)
+		lua_Number s;
+		if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) <= 0)
 			luaL_error(L, "meshlua.fetch: %s must be a positive number of seconds",
 			           key);
+		s = meshlua_opt_number(L, t, key, 0, 365 * 86400.0); /* also refuses NaN */
 		ms = (long)(s * 1000.0 + 0.5);
 		if (ms == 0)
 			ms = 1;
@@ -37,23 +40,23 @@ static void read_opts(lua_State *L, int t, struct fetch_opts *o, const struct is
 	o->timeout_ms = opt_ms(L, t, "timeout");
 	o->connect_timeout_ms = opt_ms(L, t, "connect_timeout");
 	if (lua_getfield(L, t, "redirects") != LUA_TNIL)
-		o->max_redirects = (long)luaL_checkinteger(L, -1);
+		o->max_redirects = (long)meshlua_opt_integer(L, t, "redirects", 0, 100);
 	if (lua_getfield(L, t, "authorization") != LUA_TNIL)
-		o->authorization = luaL_checkstring(L, -1);
+		o->authorization = meshlua_opt_string(L, t, "authorization");
 	if (lua_getfield(L, t, "token") != LUA_TNIL) {
-		lua_pushfstring(L, "Bearer %s", luaL_checkstring(L, -1));
+		lua_pushfstring(L, "Bearer %s", meshlua_opt_string(L, t, "token"));
 		lua_setfield(L, t, "authorization");
 		lua_getfield(L, t, "authorization");
 		o->authorization = lua_tostring(L, -1);
 	}
 	if (lua_getfield(L, t, "ca") != LUA_TNIL)
-		o->ca_file = luaL_checkstring(L, -1);
+		o->ca_file = meshlua_opt_string(L, t, "ca");
 	if (lua_getfield(L, t, "insecure") != LUA_TNIL)
 		o->insecure = lua_toboolean(L, -1);
 	if (lua_getfield(L, t, "admin") != LUA_TNIL)
 		o->admin = lua_toboolean(L, -1);
 	if (lua_getfield(L, t, "profile") != LUA_TNIL) {
-		const char *name = luaL_checkstring(L, -1);
+		const char *name = meshlua_opt_string(L, t, "profile");
 		if (!(*p = istio_profile_find(name)))
 			luaL_error(L,
 			           "meshlua.fetch: unknown profile \"%s\" (known: seed, current)",
@@ -105,6 +108,7 @@ int meshlua_l_fetch(lua_State *L)
 			return luaL_error(L, "%s", msg);
 		}
 		meshlua_push_proxy(L, snaps[0], profile, urls[0]);
+		meshlua_proxy_loaded(L, -1);
 		return 1;
 	}
 	/* Hand every snapshot to a proxy before anything can raise. */

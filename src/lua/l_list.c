@@ -170,6 +170,19 @@ static int l_list_items(lua_State *L)
 	return 1;
 }
 
+/* A presenter's method (upvalue 1, a Lua function) as the list sees it:
+ * its first argument must be a list, so list.json() or a method called on
+ * something else raises "bad argument #1 to 'json' (list expected, got
+ * no value)" rather than an error from inside the presenter. */
+static int l_list_method(lua_State *L)
+{
+	check_list(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
 static const luaL_Reg list_meta[] = {
     {"__len", l_list_len},     {"__index", l_list_index},       {"__call", l_list_call},
     {"__pairs", l_list_pairs}, {"__tostring", l_list_tostring}, {NULL, NULL},
@@ -177,7 +190,7 @@ static const luaL_Reg list_meta[] = {
 
 /* Pushes the metatable of presenter (at absolute index p), making it on
  * first use: the list metamethods, __name, and `methods` = the presenter's
- * methods plus items(). */
+ * methods (each checking its list, l_list_method) plus items(). */
 static void push_meta(lua_State *L, int p)
 {
 	if (lua_getfield(L, p, "__meta") == LUA_TTABLE)
@@ -193,6 +206,8 @@ static void push_meta(lua_State *L, int p)
 	if (lua_getfield(L, p, "methods") == LUA_TTABLE) {
 		lua_pushnil(L);
 		while (lua_next(L, -2)) {
+			if (lua_type(L, -1) == LUA_TFUNCTION)
+				lua_pushcclosure(L, l_list_method, 1);
 			lua_pushvalue(L, -2);
 			lua_insert(L, -2);
 			lua_rawset(L, -5);

@@ -6,6 +6,7 @@
 #include <lua.h>
 
 #include "lua/bindings.h"
+#include "lua/l_opts.h"
 #include "lua/l_proxy.h"
 #include "meshlua/xds.h"
 
@@ -33,7 +34,7 @@ static const struct istio_profile *opt_profile(lua_State *L, int opts)
 {
 	const struct istio_profile *p = NULL;
 	if (opts && lua_getfield(L, opts, "profile") != LUA_TNIL) {
-		const char *name = luaL_checkstring(L, -1);
+		const char *name = meshlua_opt_string(L, opts, "profile");
 		p = istio_profile_find(name);
 		if (!p)
 			luaL_error(L, "meshlua.load: unknown profile \"%s\" (known: seed, current)",
@@ -65,10 +66,10 @@ int meshlua_l_load(lua_State *L)
 		luaL_checktype(L, 2, LUA_TTABLE);
 	profile = opt_profile(L, opts);
 	if (opts) {
-		lua_getfield(L, opts, "name");
-		name = luaL_optstring(L, -1, NULL);
-		lua_getfield(L, opts, "source");
-		source = luaL_optstring(L, -1, source);
+		if (lua_getfield(L, opts, "name") != LUA_TNIL)
+			name = meshlua_opt_string(L, opts, "name");
+		if (lua_getfield(L, opts, "source") != LUA_TNIL)
+			source = meshlua_opt_string(L, opts, "source");
 		lua_getfield(L, opts, "clusters");
 	} else {
 		lua_pushnil(L);
@@ -81,8 +82,12 @@ int meshlua_l_load(lua_State *L)
 	p = meshlua_push_proxy(L, s, profile, name);
 	if (!lua_isnil(L, -2)) {
 		size_t clen;
-		const char *clusters = luaL_checklstring(L, -2, &clen);
+		const char *clusters;
 		int rc;
+		lua_pushvalue(L, -2);
+		clusters = meshlua_opt_string(L, opts, "clusters");
+		clen = lua_rawlen(L, -1);
+		lua_pop(L, 1); /* the string stays in the options table */
 		if (is_text(clusters, clen))
 			rc =
 			    xds_snapshot_load_clusters(p->snap, "<clusters>", clusters, clen, &err);
@@ -91,5 +96,6 @@ int meshlua_l_load(lua_State *L)
 		if (rc != 0)
 			return raise_error(L, &err);
 	}
+	meshlua_proxy_loaded(L, -1);
 	return 1;
 }

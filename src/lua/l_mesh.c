@@ -15,8 +15,10 @@
 static struct l_mesh *check_l_mesh(lua_State *L, int idx)
 {
 	struct l_mesh *m = luaL_testudata(L, idx, MESHLUA_MESH);
-	if (!m || !m->mesh)
+	if (!m)
 		luaL_typeerror(L, idx, "mesh");
+	else if (!m->mesh)
+		luaL_argerror(L, idx, "the mesh was closed");
 	return m;
 }
 
@@ -43,6 +45,25 @@ void meshlua_require(lua_State *L, const char *name)
 	lua_getglobal(L, "require");
 	lua_pushstring(L, name);
 	lua_call(L, 1, 1);
+}
+
+#define ON_CHANGE_KEY "meshlua.mesh.on_change"
+
+void meshlua_mesh_on_change(lua_State *L, lua_CFunction fn)
+{
+	lua_pushcfunction(L, fn);
+	lua_setfield(L, LUA_REGISTRYINDEX, ON_CHANGE_KEY);
+}
+
+/* Calls the hook of meshlua_mesh_on_change, if any, and returns nresults
+ * (the mutation's results stay on the top of the stack). */
+static int after_change(lua_State *L, int nresults)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, ON_CHANGE_KEY) == LUA_TFUNCTION)
+		lua_call(L, 0, 0);
+	else
+		lua_pop(L, 1);
+	return nresults;
 }
 
 /* ---- meshlua.mesh(opts) ------------------------------------------------ */
@@ -273,9 +294,9 @@ static int apply_data(lua_State *L, const char *source, const char *data, size_t
 		char msg[2048];
 		mesh_error_format(&err, msg, sizeof msg);
 		lua_pushstring(L, msg);
-		return 2;
+		return after_change(L, 2);
 	}
-	return 1;
+	return after_change(L, 1);
 }
 
 /* A malloc'd buffer owned by a userdata, so a Lua error cannot leak it. */
@@ -307,7 +328,7 @@ static int from_file(lua_State *L, const char *path, int opts_idx, int deleting)
  * configures or leaves unchanged every object of the file; all or nothing. */
 static int l_mesh_apply(lua_State *L)
 {
-	const char *path = luaL_checkstring(L, 2);
+	const char *path = (meshlua_check_mesh(L, 1), luaL_checkstring(L, 2));
 	return from_file(L, path, 3, 0);
 }
 
@@ -316,7 +337,7 @@ static int l_mesh_apply(lua_State *L)
 static int l_mesh_apply_string(lua_State *L)
 {
 	size_t len;
-	const char *data = luaL_checklstring(L, 2, &len);
+	const char *data = (meshlua_check_mesh(L, 1), luaL_checklstring(L, 2, &len));
 	const char *name = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : "<string>";
 	return apply_data(L, name, data, len, lua_type(L, 3) == LUA_TSTRING ? 4 : 3, 0);
 }
@@ -376,14 +397,14 @@ static int l_mesh_delete(lua_State *L)
 	if (mesh_delete(m, kind, ns, name, &err) != 0)
 		return meshlua_mesh_error(L, &err);
 	push_one_change(L, kind, ns, name, MESH_DELETED);
-	return 1;
+	return after_change(L, 1);
 }
 
 /* mesh:delete_string(yaml [, name] [, {namespace=}]) -> changes [, err]. */
 static int l_mesh_delete_string(lua_State *L)
 {
 	size_t len;
-	const char *data = luaL_checklstring(L, 2, &len);
+	const char *data = (meshlua_check_mesh(L, 1), luaL_checklstring(L, 2, &len));
 	const char *name = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : "<string>";
 	return apply_data(L, name, data, len, lua_type(L, 3) == LUA_TSTRING ? 4 : 3, 1);
 }
@@ -479,7 +500,7 @@ static int l_mesh_label(lua_State *L)
 	               &changed, &err) != 0)
 		return meshlua_mesh_error(L, &err);
 	push_one_change(L, kind, ns, name, changed ? MESH_LABELED : MESH_NOT_LABELED);
-	return 1;
+	return after_change(L, 1);
 }
 
 /* ---- scale, restart, readiness, clock ---------------------------------- */
@@ -500,7 +521,7 @@ static int l_mesh_scale(lua_State *L)
 	if (mesh_scale(m, kind, ns, name, (int)replicas, &err) != 0)
 		return meshlua_mesh_error(L, &err);
 	push_one_change(L, kind, ns, name, MESH_SCALED);
-	return 1;
+	return after_change(L, 1);
 }
 
 /* mesh:rollout_restart(target [, {namespace=}]) -> changes (kubectl rollout
@@ -516,7 +537,7 @@ static int l_mesh_rollout_restart(lua_State *L)
 	if (mesh_rollout_restart(m, kind, ns, name, &err) != 0)
 		return meshlua_mesh_error(L, &err);
 	push_one_change(L, kind, ns, name, MESH_RESTARTED);
-	return 1;
+	return after_change(L, 1);
 }
 
 /* mesh:set_ready(pod, ready [, {namespace=}]): pod is a pod object or a
@@ -542,7 +563,7 @@ static int l_mesh_set_ready(lua_State *L)
 	if (mesh_set_pod_ready(m, pod->namespace_, pod->name, ready, &err) != 0)
 		return meshlua_mesh_error(L, &err);
 	meshlua_push_mesh_object(L, pod, 1);
-	return 1;
+	return after_change(L, 1);
 }
 
 /* mesh:advance(seconds) -> now: moves the simulated clock forward (AGE
@@ -552,23 +573,33 @@ static int l_mesh_advance(lua_State *L)
 	struct mesh *m = meshlua_check_mesh(L, 1);
 	lua_Integer s = luaL_checkinteger(L, 2);
 	luaL_argcheck(L, s >= 0, 2, "the clock only moves forward");
-	mesh_advance(m, (int64_t)s);
+	if (mesh_advance(m, (int64_t)s) != 0)
+		return luaL_argerror(L, 2, "the clock stops at 9999-12-31T23:59:59Z");
 	lua_pushinteger(L, (lua_Integer)mesh_now(m));
-	return 1;
+	return after_change(L, 1);
 }
 
 /* ---- the type ---------------------------------------------------------- */
 
 /* mesh.version, mesh.now, mesh.profile (its name), mesh.istio_version,
  * mesh.cluster_domain, mesh.pod_cidr,
- * mesh.service_cidr, mesh.node_name, mesh.node_ip; then the methods. */
+ * mesh.service_cidr, mesh.node_name, mesh.node_ip; then the methods (also
+ * of a closed mesh: calling them says it was closed). */
 static int l_mesh_index(lua_State *L)
 {
-	struct l_mesh *lm = check_l_mesh(L, 1);
-	const struct mesh_options *o = mesh_options(lm->mesh);
-	const char *key = lua_tostring(L, 2);
+	struct l_mesh *lm = luaL_checkudata(L, 1, MESHLUA_MESH);
+	const struct mesh_options *o;
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
 	if (!key)
 		return 0;
+	if (!lm->mesh) {
+		luaL_getmetatable(L, MESHLUA_MESH);
+		lua_getfield(L, -1, "methods");
+		if (lua_getfield(L, -1, key) == LUA_TNIL)
+			check_l_mesh(L, 1); /* raises: the mesh was closed */
+		return 1;
+	}
+	o = mesh_options(lm->mesh);
 	if (strcmp(key, "version") == 0)
 		lua_pushinteger(L, (lua_Integer)mesh_version(lm->mesh));
 	else if (strcmp(key, "now") == 0)
@@ -599,7 +630,7 @@ static int l_mesh_tostring(lua_State *L)
 {
 	struct l_mesh *lm = luaL_checkudata(L, 1, MESHLUA_MESH);
 	if (!lm->mesh)
-		lua_pushliteral(L, "mesh (freed)");
+		lua_pushliteral(L, "mesh (closed)");
 	else
 		lua_pushfstring(L, "mesh (version %d, %d namespaces, %d pods, profile %s)",
 		                (int)mesh_version(lm->mesh),

@@ -28,6 +28,12 @@ const struct istio_profile *meshlua_mesh_profile(lua_State *L, int idx);
 /* Adds methods (name -> C function taking the mesh first) to the mesh type. */
 void meshlua_mesh_add_methods(lua_State *L, const luaL_Reg *methods);
 
+/* Sets fn to be called (no arguments, no results) after every mutation of
+ * any mesh that succeeded (the dashboards hear of changes this way). The
+ * mutation's own argument errors stay named after it, as a wrapper
+ * function calling it could not keep them. One hook; a second replaces it. */
+void meshlua_mesh_on_change(lua_State *L, lua_CFunction fn);
+
 /* Pushes an object userdata for o (taking its own reference) that keeps the
  * mesh userdata at mesh_idx alive. */
 void meshlua_push_mesh_object(lua_State *L, struct mesh_object *o, int mesh_idx);

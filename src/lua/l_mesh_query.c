@@ -74,7 +74,9 @@ static const char *opt_str(lua_State *L, int t, const char *key)
 	const char *v = NULL;
 	if (t && lua_getfield(L, t, key) != LUA_TNIL) {
 		if (lua_type(L, -1) != LUA_TSTRING)
-			luaL_error(L, "option %s must be a string", key);
+			luaL_argerror(L, t,
+			              lua_pushfstring(L, "option %s must be a string, got %s", key,
+			                              luaL_typename(L, -1)));
 		v = lua_tostring(L, -1);
 	}
 	lua_pop(L, t ? 1 : 0);
@@ -150,6 +152,18 @@ static int push_list(lua_State *L, const struct query *q, int opts_idx, int by_n
 			lua_createtable(L, 1, 0);
 			lua_insert(L, -2);
 			lua_rawseti(L, -2, 1);
+		} else if (lua_type(L, -1) == LUA_TTABLE) {
+			for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+				if (lua_type(L, -1) != LUA_TSTRING)
+					luaL_argerror(L, opts_idx,
+					              "option labels must be a label key or a list "
+					              "of them");
+				lua_pop(L, 1);
+			}
+			lua_pop(L, 1);
+		} else if (!lua_isnil(L, -1)) {
+			luaL_argerror(L, opts_idx,
+			              "option labels must be a label key or a list of them");
 		}
 		lua_setfield(L, popts, "label_columns");
 	}

@@ -37,8 +37,10 @@ struct l_proxy *meshlua_push_proxy(lua_State *L, struct xds_snapshot *snap,
 struct l_proxy *meshlua_check_proxy(lua_State *L, int idx)
 {
 	struct l_proxy *p = luaL_testudata(L, idx, MESHLUA_PROXY);
-	if (!p || !p->snap)
+	if (!p)
 		luaL_typeerror(L, idx, "proxy");
+	else if (!p->snap)
+		luaL_argerror(L, idx, "the proxy was closed");
 	return p;
 }
 
@@ -61,12 +63,21 @@ struct xds_snapshot *meshlua_proxy_snapshot(lua_State *L, int idx)
 	return fresh;
 }
 
-/* proxy.name, proxy.profile, proxy.version, proxy.source; then methods. */
+/* proxy.name, proxy.profile, proxy.version, proxy.source; then methods
+ * (also of a closed proxy: calling them says it was closed). Other keys
+ * give nil. */
 static int l_proxy_index(lua_State *L)
 {
-	struct l_proxy *p = meshlua_check_proxy(L, 1);
-	const char *key = luaL_checkstring(L, 2);
-	if (strcmp(key, "name") == 0) {
+	struct l_proxy *p = luaL_checkudata(L, 1, MESHLUA_PROXY);
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+	if (!key)
+		return 0;
+	if (!p->snap) {
+		luaL_getmetatable(L, MESHLUA_PROXY);
+		lua_getfield(L, -1, "methods");
+		if (lua_getfield(L, -1, key) == LUA_TNIL)
+			meshlua_check_proxy(L, 1); /* raises: the proxy was closed */
+	} else if (strcmp(key, "name") == 0) {
 		lua_pushstring(L, p->name);
 	} else if (strcmp(key, "profile") == 0) {
 		lua_pushstring(L, p->profile->name);
@@ -87,8 +98,11 @@ static int l_proxy_index(lua_State *L)
 /* tostring(proxy): "proxy web-frontend-...default (seed)". */
 static int l_proxy_tostring(lua_State *L)
 {
-	struct l_proxy *p = meshlua_check_proxy(L, 1);
-	lua_pushfstring(L, "proxy %s (%s)", p->name, p->profile->name);
+	struct l_proxy *p = luaL_checkudata(L, 1, MESHLUA_PROXY);
+	if (!p->snap)
+		lua_pushliteral(L, "proxy (closed)");
+	else
+		lua_pushfstring(L, "proxy %s (%s)", p->name, p->profile->name);
 	return 1;
 }
 
@@ -99,6 +113,25 @@ static const luaL_Reg proxy_meta[] = {
     {"__close", l_proxy_gc},
     {NULL, NULL},
 };
+
+#define ON_LOAD_KEY "meshlua.proxy.on_load"
+
+void meshlua_proxy_on_load(lua_State *L, lua_CFunction fn)
+{
+	lua_pushcfunction(L, fn);
+	lua_setfield(L, LUA_REGISTRYINDEX, ON_LOAD_KEY);
+}
+
+void meshlua_proxy_loaded(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, ON_LOAD_KEY) == LUA_TFUNCTION) {
+		lua_pushvalue(L, idx);
+		lua_call(L, 1, 0);
+	} else {
+		lua_pop(L, 1);
+	}
+}
 
 void meshlua_proxy_add_methods(lua_State *L, const luaL_Reg *methods)
 {

@@ -55,6 +55,15 @@ struct xds_snapshot *meshlua_proxy_snapshot(lua_State *L, int idx);
  * type, for families defined in other files (views, resolve, servers). */
 void meshlua_proxy_add_methods(lua_State *L, const luaL_Reg *methods);
 
+/* Sets fn(proxy) to be called on every proxy meshlua.load or meshlua.fetch
+ * makes from a dump, before it is returned: what Envoy rejects when it
+ * loads a configuration (resolve's route compile) is raised then. One
+ * check; a second replaces it. */
+void meshlua_proxy_on_load(lua_State *L, lua_CFunction fn);
+
+/* Runs the check of meshlua_proxy_on_load, if any, on the proxy at idx. */
+void meshlua_proxy_loaded(lua_State *L, int idx);
+
 /* Creates the proxy metatable. Called once by meshlua_open_bindings before
  * any family adds its methods. */
 void meshlua_open_proxy(lua_State *L);

@@ -761,6 +761,11 @@ static int l_read_document(lua_State *L)
 static int l_check_routes(lua_State *L)
 {
 	int n = lua_gettop(L);
+	for (int i = 1; i <= 2; i++)
+		luaL_argexpected(L, lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TTABLE,
+		                 i, "file name, JSON/YAML text or table");
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "meshlua.router_check");
 	lua_call(L, 1, 1);
@@ -771,36 +776,28 @@ static int l_check_routes(lua_State *L)
 	return 1;
 }
 
-/* meshlua.load and meshlua.fetch, wrapped: a loaded proxy's route
- * configurations are compiled right away, so what Envoy would reject in
- * them (an invalid regex, a duplicate domain) is reported at load, not at
- * the first resolve. The rest of the resolution index (listeners,
- * clusters, endpoints) waits for the first resolve, which reuses them.
- * Upvalue 1 is the original function. */
-static int l_load_checked(lua_State *L)
+/* Run on every proxy meshlua.load and meshlua.fetch make
+ * (meshlua_proxy_on_load): its route configurations are compiled right
+ * away, so what Envoy would reject in them (an invalid regex, a duplicate
+ * domain) is reported at load, not at the first resolve. The rest of the
+ * resolution index (listeners, clusters, endpoints) waits for the first
+ * resolve, which reuses them. */
+static int l_check_loaded(lua_State *L)
 {
-	int n = lua_gettop(L);
-	struct l_proxy *p;
+	struct l_proxy *p = luaL_testudata(L, 1, MESHLUA_PROXY);
 	struct mesh_error err;
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, n, LUA_MULTRET);
-	if (lua_gettop(L) >= 1 && (p = luaL_testudata(L, 1, MESHLUA_PROXY)) && p->snap) {
+	if (p && p->snap) {
 		mesh_error_clear(&err);
-		if (!resolve_route_set_get(p->snap, &err))
-			raise_error(L, &err);
+		if (!resolve_route_set_get(p->snap, &err)) {
+			char msg[2048];
+			mesh_error_format(&err, msg, sizeof msg);
+			luaL_where(L, 2); /* the script's line that called load or fetch */
+			lua_pushstring(L, msg);
+			lua_concat(L, 2);
+			return lua_error(L);
+		}
 	}
-	return lua_gettop(L);
-}
-
-static void wrap_loader(lua_State *L, const char *name)
-{
-	if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
-		lua_pop(L, 1);
-		return;
-	}
-	lua_pushcclosure(L, l_load_checked, 1);
-	lua_setfield(L, -2, name);
+	return 0;
 }
 
 static const luaL_Reg routes_meta[] = {
@@ -850,6 +847,5 @@ void meshlua_open_resolve(lua_State *L)
 	l_resolve_open_trace(L);
 	meshlua_proxy_add_methods(L, proxy_methods);
 	luaL_setfuncs(L, functions, 0);
-	wrap_loader(L, "load");
-	wrap_loader(L, "fetch");
+	meshlua_proxy_on_load(L, l_check_loaded);
 }

@@ -13,6 +13,7 @@
 
 #include "lua/bindings.h"
 #include "lua/l_mesh.h"
+#include "lua/l_opts.h"
 #include "lua/l_proxy.h"
 #include "lua/l_server.h"
 #include "lua/l_server_int.h"
@@ -78,9 +79,10 @@ static void read_opts(lua_State *L, int opts, int default_port, const char *fn,
 		o->address = lua_tostring(L, -1); /* kept alive by opts */
 	}
 	if (lua_getfield(L, opts, "max_connections") != LUA_TNIL)
-		o->max_connections = (unsigned)luaL_checkinteger(L, -1);
+		o->max_connections =
+		    (unsigned)meshlua_opt_integer(L, opts, "max_connections", 0, 100000);
 	if (lua_getfield(L, opts, "timeout") != LUA_TNIL)
-		o->timeout_s = (unsigned)luaL_checkinteger(L, -1);
+		o->timeout_s = (unsigned)meshlua_opt_integer(L, opts, "timeout", 0, 86400);
 	lua_pop(L, 4);
 }
 
@@ -201,7 +203,7 @@ static int l_serve_controlz(lua_State *L)
 		if (lua_getfield(L, opts, "instance") == LUA_TSTRING)
 			info.instance = lua_tostring(L, -1);
 		if (lua_getfield(L, opts, "profile") != LUA_TNIL) {
-			name = luaL_checkstring(L, -1);
+			name = meshlua_opt_string(L, opts, "profile");
 			profile = istio_profile_find(name);
 			if (!profile)
 				return luaL_error(L,
@@ -292,7 +294,7 @@ static int l_server_set_scope(lua_State *L)
 	luaL_checktype(L, 3, LUA_TTABLE);
 	for (int i = 0; i < 2; i++) {
 		if (lua_getfield(L, 3, keys[i]) != LUA_TNIL) {
-			levels[i] = luaL_checkstring(L, -1);
+			levels[i] = meshlua_opt_string(L, 3, keys[i]);
 			if (controlz_level_parse(levels[i]) < 0)
 				return luaL_error(L,
 				                  "set_scope: %s \"%s\" is not a level (none, "
@@ -444,6 +446,6 @@ void meshlua_open_server(lua_State *L)
 	lua_setfield(L, LUA_REGISTRYINDEX, SERVERS_KEY);
 	meshlua_open_proxy_stats(L);
 	meshlua_mesh_add_methods(L, mesh_methods);
-	meshlua_server_wrap_mesh(L);
+	meshlua_server_watch_meshes(L);
 	luaL_setfuncs(L, functions, 0);
 }

@@ -29,9 +29,8 @@ struct l_server {
  * was (l_server_push.c). */
 void meshlua_server_refresh(lua_State *L, struct l_server *s, int idx);
 
-/* Wraps the mesh's mutating methods so that running servers hear of each
- * change (l_server_push.c). */
-void meshlua_server_wrap_mesh(lua_State *L);
+/* Makes running servers hear of each change of a mesh (l_server_push.c). */
+void meshlua_server_watch_meshes(lua_State *L);
 
 /* The counters' registry and holder type, and proxy:count_request /
  * proxy:stat (l_server_stats.c). */

@@ -5,6 +5,7 @@
  * are wrapped so each mutation does this while servers run. */
 #include <string.h>
 
+#include "lua/l_mesh.h"
 #include "lua/l_proxy.h"
 #include "lua/l_server.h"
 #include "lua/l_server_int.h"
@@ -189,35 +190,16 @@ static int servers_running(lua_State *L)
 	return any;
 }
 
-/* A mesh method that changes the mesh, then tells the running servers. */
+/* Run after every mesh mutation (meshlua_mesh_on_change): tells the
+ * running servers. */
 static int l_after_mutation(lua_State *L)
 {
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
 	if (servers_running(L))
-		meshlua_dashboards_changed(L); /* leaves the stack as it was */
-	return lua_gettop(L);
+		meshlua_dashboards_changed(L);
+	return 0;
 }
 
-/* The mesh methods that mutate (l_mesh.c), wrapped by l_after_mutation. */
-void meshlua_server_wrap_mesh(lua_State *L)
+void meshlua_server_watch_meshes(lua_State *L)
 {
-	static const char *const names[] = {
-	    "apply",           "apply_string", "delete",    "delete_string", "label",
-	    "rollout_restart", "scale",        "set_ready", "advance",       NULL};
-	if (luaL_getmetatable(L, "meshlua.mesh") != LUA_TTABLE ||
-	    lua_getfield(L, -1, "methods") != LUA_TTABLE) {
-		lua_pop(L, 2);
-		return;
-	}
-	for (int i = 0; names[i]; i++) {
-		if (lua_getfield(L, -1, names[i]) == LUA_TFUNCTION) {
-			lua_pushcclosure(L, l_after_mutation, 1);
-			lua_setfield(L, -2, names[i]);
-		} else {
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 2);
+	meshlua_mesh_on_change(L, l_after_mutation);
 }

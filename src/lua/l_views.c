@@ -5,6 +5,7 @@
  * meshlua._xds the presenters in lua/meshlua/proxyconfig/ call: rows
  * computed in C (src/xds/views.c), JSON and YAML writers, Go's sort. The
  * tables themselves are formatted in Lua. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include <lua.h>
 
 #include "lua/bindings.h"
+#include "lua/l_opts.h"
 #include "lua/l_proxy.h"
 #include "meshlua/xds_dump.h"
 #include "meshlua/xds_json.h"
@@ -255,7 +257,7 @@ static const char *opt_string(lua_State *L, int t, const char *key)
 {
 	const char *v = NULL;
 	if (lua_getfield(L, t, key) != LUA_TNIL)
-		v = luaL_checkstring(L, -1);
+		v = meshlua_opt_string(L, t, key);
 	lua_pop(L, 1); /* the string stays alive in the options table */
 	return v;
 }
@@ -264,7 +266,7 @@ static long opt_long(lua_State *L, int t, const char *key)
 {
 	long v = 0;
 	if (lua_getfield(L, t, key) != LUA_TNIL)
-		v = (long)luaL_checkinteger(L, -1);
+		v = (long)meshlua_opt_integer(L, t, key, LONG_MIN, LONG_MAX);
 	lua_pop(L, 1);
 	return v;
 }

@@ -225,10 +225,13 @@ int64_t mesh_now(const struct mesh *m)
 	return m->now;
 }
 
-void mesh_advance(struct mesh *m, int64_t seconds)
+int mesh_advance(struct mesh *m, int64_t seconds)
 {
+	if (seconds > MESH_MAX_TIME - m->now)
+		return -1;
 	if (seconds > 0)
 		m->now += seconds;
+	return 0;
 }
 
 const struct mesh_options *mesh_options(const struct mesh *m)
@@ -308,6 +311,14 @@ struct mesh *mesh_new(const struct mesh_options *opts, struct mesh_error *err)
 	if (!m->opts.pod_cidr || !m->opts.service_cidr || !m->opts.cluster_domain ||
 	    !m->opts.node_name || !m->opts.node_ip) {
 		mesh_error_set(err, NULL, 0, 0, "out of memory");
+		mesh_free(m);
+		return NULL;
+	}
+	if (m->opts.start_time < 0 || m->opts.start_time > MESH_MAX_TIME) {
+		mesh_error_set(err, NULL, 0, 0,
+		               "start_time %lld: the clock runs from 0 to %lld "
+		               "(9999-12-31T23:59:59Z)",
+		               (long long)m->opts.start_time, (long long)MESH_MAX_TIME);
 		mesh_free(m);
 		return NULL;
 	}

@@ -31,10 +31,24 @@ function M.sort(proxy, array, less)
   return M.xds().gosort(array, less, M.xds().profile(proxy).go_sort)
 end
 
---- Builds the view kind of proxy with opts (a table of istioctl's flags).
+-- The Lua types of the options named as istioctl's string and number flags
+-- (booleans such as verbose are taken for their truth, as Lua does).
+local option_types = {
+  address = "string", type = "string", name = "string", fqdn = "string", subset = "string",
+  direction = "string", cluster = "string", status = "string", port = "number",
+}
+
+--- Builds the view kind of proxy with opts (a table of istioctl's flags);
+-- an option of the wrong type is the caller's error, named as such.
 function M.view(kind, proxy, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(("proxy:%s: options must be a table, got %s"):format(kind, type(opts)), 3)
+  end
+  for key, want in pairs(option_types) do
+    local v = opts and opts[key]
+    if v ~= nil and type(v) ~= want then
+      error(("proxy:%s: option %s must be a %s, got %s"):format(kind, key, want, type(v)), 3)
+    end
   end
   return require(modules[kind]).view(proxy, opts or {})
 end
