@@ -191,6 +191,21 @@ describe("the REPL with piped stdin", function()
     assert.are.equal("9\tget  pods\n0\t\n1\n", r2.stdout)
   end)
 
+  it("prints a failing kubectl or istioctl line as the tool does, goes on, and exits 1", function()
+    local r = process.meshlua({}, { stdin = lines("kubectl get deployment nope", "print('after')") })
+    assert.are.equal("after\n", r.stdout)
+    assert.are.equal('Error from server (NotFound): deployments.apps "nope" not found\n', r.stderr)
+    assert.are.equal(1, r.code)
+    r = process.meshlua({}, { stdin = lines("istioctl --frob", "kubectl get namespace default") })
+    assert.are.equal("Error: unknown flag: --frob\n", r.stderr)
+    assert.truthy(r.stdout:find("^NAME "))
+    assert.are.equal(1, r.code)
+    -- a line that succeeds after one that failed does not clear the failure,
+    -- and a kubectl call caught by the script itself is the script's affair
+    r = process.meshlua({}, { stdin = lines("print(pcall(kubectl, 'get deployment nope'))") })
+    assert.are.equal(0, r.code)
+  end)
+
   it("handles CRLF line endings", function()
     local r = process.meshlua({}, { stdin = "print('a')\r\n1+2\r\n" })
     assert.are.equal("a\n3\n", r.stdout)

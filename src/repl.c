@@ -275,6 +275,22 @@ static void print_results(lua_State *L, int base)
 	lua_settop(L, base);
 }
 
+/* Whether a kubectl/istioctl line just failed: the facades print their
+ * error as the tool does instead of raising (lua/meshlua/prelude.lua) and
+ * leave this mark in the registry. Clears the mark. */
+static int facade_line_failed(lua_State *L)
+{
+	int failed;
+	lua_getfield(L, LUA_REGISTRYINDEX, "meshlua.line_failed");
+	failed = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (failed) {
+		lua_pushnil(L);
+		lua_setfield(L, LUA_REGISTRYINDEX, "meshlua.line_failed");
+	}
+	return failed;
+}
+
 static void run_line(struct repl *r, char *line)
 {
 	lua_State *L = r->L;
@@ -291,6 +307,8 @@ static void run_line(struct repl *r, char *line)
 		r->failed = 1;
 	}
 	lua_settop(L, base);
+	if (facade_line_failed(L))
+		r->failed = 1;
 }
 
 static void open_history(struct repl *r)

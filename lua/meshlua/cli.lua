@@ -34,7 +34,8 @@ M.execute = command.execute
 --   run(line, opts) -> values: prints the result as the tool would (stdout,
 --     then stderr) and returns what the command returned; a failure raises
 --     the M.error (tostring: the tool's text; fields code, message, reason),
---     or, with opts.interactive, prints the error text and returns nothing.
+--     or, with opts.interactive, prints the error text and returns only
+--     whether the command succeeded.
 function M.tool(spec)
   local tool = { name = spec.name }
   local root = spec.root
@@ -77,7 +78,7 @@ function M.tool(spec)
     io.stderr:write(r.err)
     io.stderr:flush()
     if opts.interactive then
-      return
+      return r.error == nil
     end
     return table.unpack(r.values, 1, r.values.n)
   end

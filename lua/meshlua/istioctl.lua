@@ -59,7 +59,8 @@ M.exec = tool.exec
 --- Runs a command line, printing its output as istioctl would, and returns
 -- what it produced (a proxy-config list, ...). A failure raises an error
 -- object whose tostring is istioctl's text (fields code, message); with
--- opts.interactive (the REPL) it prints the text and returns nothing.
+-- opts.interactive (the REPL) it prints the text and returns only whether
+-- the command succeeded.
 M.run = tool.run
 
 --- The command tree (for help and completion).

@@ -71,7 +71,7 @@ M.exec = tool.exec
 -- what it produced (the changes of apply, the list of get ...). A failure
 -- raises an error object whose tostring is kubectl's text (fields code,
 -- message); with opts.interactive (the REPL) it prints the text and
--- returns nothing.
+-- returns only whether the command succeeded.
 M.run = tool.run
 
 --- The command tree (for help and completion).

@@ -13,7 +13,10 @@
 -- call made by the host itself, with no Lua code below it on the stack.
 -- There the facade behaves as the tool in a shell: it prints, errors
 -- included, exactly as the tool would and returns nothing, so the REPL
--- neither repeats the table nor prefixes the error with "meshlua:".
+-- neither repeats the table nor prefixes the error with "meshlua:". A
+-- failure sets the registry's "meshlua.line_failed", which the REPL reads
+-- to fail the run when its input is piped (exit status 1, as a shell
+-- script whose kubectl failed).
 
 local help_texts = require("meshlua.help")
 
@@ -39,7 +42,12 @@ local function facade(tool)
     if command_line ~= nil and type(command_line) ~= "string" then
       error(("bad argument #1 to '%s' (string expected, got %s)"):format(tool, type(command_line)), 2)
     end
-    return require(module_name).run(command_line or "", { interactive = called_by_host() })
+    if not called_by_host() then
+      return require(module_name).run(command_line or "", {})
+    end
+    if not require(module_name).run(command_line or "", { interactive = true }) then
+      debug.getregistry()["meshlua.line_failed"] = true
+    end
   end
 end
 
