@@ -257,3 +257,28 @@ describe("meshlua.check_routes coverage reports", function()
     assert.truthy(out:find("Current route coverage: 20%\n", 1, true))
   end)
 end)
+
+describe("meshlua.check_routes on malformed tests", function()
+  local rc = { virtual_hosts = { { name = "v", domains = { "*" },
+    routes = { { match = { prefix = "/" }, route = { cluster = "c" } } } } } }
+  it("names the test and the field, without meshlua's own source position", function()
+    for _, case in ipairs({
+      { { path = {} }, 'test "t": input.path must be a string, got table' },
+      { { authority = 5 }, 'test "t": input.authority must be a string, got number' },
+      { { random_value = "x" }, 'test "t": input.random_value must be a number, got string' },
+      { { additional_request_headers = { "a" } },
+        'test "t": input.additional_request_headers[1] must be a table of key and value, got string' },
+    }) do
+      local input = case[1]
+      input.authority = input.authority or "a"
+      input.path = input.path or "/"
+      local ok, err = pcall(meshlua.check_routes, rc,
+        { tests = { { test_name = "t", input = input, validate = { cluster_name = "c" } } } })
+      assert.is_false(ok)
+      assert.are.equal(case[2], tostring(err))
+    end
+    -- a uint64 given as a JSON string is fine, as in proto JSON
+    assert.is_true(meshlua.check_routes(rc, { tests = { { test_name = "t",
+      input = { authority = "a", path = "/", random_value = "7" }, validate = { cluster_name = "c" } } } }).passed)
+  end)
+end)

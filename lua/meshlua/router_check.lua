@@ -44,6 +44,21 @@ local function request_of(input, test_name)
   if type(input) ~= "table" then
     error(("test %q: input must be a table"):format(test_name), 0)
   end
+  -- what the tool's proto parsing refuses, said with the test's name
+  for key, want in pairs({ authority = "string", path = "string", method = "string", runtime = "string",
+                           random_value = "number" }) do
+    local v = field(input, key)
+    if v ~= nil and type(v) ~= want and not (want == "number" and tonumber(v)) then
+      error(("test %q: input.%s must be a %s, got %s"):format(test_name, key, want, type(v)), 0)
+    end
+  end
+  for _, key in ipairs({ "additional_request_headers", "additional_headers", "additional_response_headers" }) do
+    for i, h in ipairs(list_of(field(input, key))) do
+      if type(h) ~= "table" then
+        error(("test %q: input.%s[%d] must be a table of key and value, got %s"):format(test_name, key, i, type(h)), 0)
+      end
+    end
+  end
   local req = {
     authority = field(input, "authority") or "",
     path = field(input, "path") or "",
