@@ -170,6 +170,15 @@ metadata: {name: b}
     assert.are.equal("serviceaccount/a created\nserviceaccount/b created\n", tostring(out))
   end)
 
+  it("skips a UTF-8 byte order mark at the start, as YAML allows, and keeps positions", function()
+    local m = meshlua.mesh()
+    assert.are.equal("namespace/bom created\n",
+      tostring(m:apply_string("\xEF\xBB\xBFapiVersion: v1\nkind: Namespace\nmetadata:\n  name: bom\n")))
+    local ok, err = pcall(m.apply_string, m, "\xEF\xBB\xBFapiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: []\n", "bom.yaml")
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("^bom%.yaml:%d+:%d+: "), tostring(err))
+  end)
+
   it("puts objects that name no namespace in the one given, and needs it to exist", function()
     local m = meshlua.mesh()
     local sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n"

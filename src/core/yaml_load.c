@@ -645,8 +645,16 @@ int yaml_load_each(struct yaml_stream *out, const char *source, const char *data
                    yaml_doc_fn each, void *ctx, struct mesh_error *err)
 {
 	struct loader ld = {0};
-	char *untabbed = json_without_tabs(data, len);
+	char *untabbed;
 	int rc;
+	/* YAML allows a byte order mark first (as kubectl reads files saved by
+	 * editors that write one); libyaml skips it only when it detects the
+	 * encoding itself, and here the encoding is set to UTF-8. */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	untabbed = json_without_tabs(data, len);
 	memset(out, 0, sizeof *out);
 	/* Blocks grow with the input (the trees take about eight times its
 	 * size): a 4 MB manifest makes a few dozen blocks, not hundreds. */
