@@ -85,7 +85,8 @@ describe("config_dump", function()
     local p = meshlua.load(DUMP)
     local function static_names(opts)
       local names = {}
-      for _, c in ipairs(cjson.decode(p:config_dump(opts)).configs[2].static_clusters) do
+      -- none left: protobuf's printer leaves the empty repeated field out
+      for _, c in ipairs(cjson.decode(p:config_dump(opts)).configs[2].static_clusters or {}) do
         names[#names + 1] = c.cluster.name
       end
       return names
@@ -125,7 +126,8 @@ describe("config_dump", function()
     assert.are.equal("tenant-b", kept[1].name)
     -- the entry's own name is not what is matched
     dump = cjson.decode(p:config_dump{ name_regex = "gateway-scopes" }).configs[1]
-    assert.are.same({}, dump.inline_scoped_route_configs[1].scoped_route_configs)
+    -- none kept: the empty repeated field is left out, as protobuf prints
+    assert.is_nil(dump.inline_scoped_route_configs[1].scoped_route_configs)
   end)
 
   -- addAllConfigToDump: a dump whose descriptor the mask does not fit
@@ -147,8 +149,8 @@ describe("config_dump", function()
   -- (FindFieldByName), not its JSON, where an empty list is left out.
   it("answers a repeated field the dump leaves out with no configs", function()
     local p = meshlua.load(DUMP)
-    assert.are.same({}, cjson.decode(p:config_dump{ resource = "dynamic_warming_clusters" })
-      .configs)
+    -- a ConfigDump without configs: protobuf leaves the empty repeated field out
+    assert.are.equal("{}\n", p:config_dump{ resource = "dynamic_warming_clusters" })
     assert.are.equal("dynamic_warming_clusters not found in config dump",
       refusal(meshlua.load(F .. "writer-configdump/configdump.json"),
         { resource = "dynamic_warming_clusters" }))

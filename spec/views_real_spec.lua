@@ -120,7 +120,7 @@ describe("real config dumps", function()
   it("writes the dump back as Envoy's admin JSON, which loads to the same tables", function()
     local p = meshlua.load(F .. "proxyconfig/config_dump.json")
     local dump = p:config_dump()
-    assert.matches('^{\n  "configs": %[\n    {\n      "@type": "type.googleapis.com/envoy.admin.v3.'
+    assert.matches('^{\n "configs": %[\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.'
       .. 'BootstrapConfigDump"', dump)
     local again = meshlua.load(dump)
     assert.are.equal(tostring(p:all{}), tostring(again:all{}))

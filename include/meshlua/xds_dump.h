@@ -1,12 +1,15 @@
 /* xds_dump: a snapshot as Envoy's admin GET /config_dump answers it, the
  * one implementation behind proxy:config_dump() and the admin server's
  * /config_dump (source/server/admin/config_dump_handler.cc;
- * ../shared/reference/envoy.md section 1): snake_case, 2-space indent,
- * configs in Envoy's order (Bootstrap, Clusters, ECDS, Endpoints, Listeners,
- * ScopedRoutes, Routes, Secrets), shaped by resource=, mask=, name_regex=
- * and include_eds. The answer is built as a tree that shares the
- * snapshot's subtrees (never changing them), then written out. Loading the
- * unshaped text back gives the same snapshot. No Lua, no HTTP here. */
+ * ../shared/reference/envoy.md section 1): protobuf's JSON printer as
+ * Envoy calls it (XDS_JSON_ENVOY of xds_json.h: snake_case, one space of
+ * indent a level, a newline at the end), configs in Envoy's order
+ * (Bootstrap, Clusters, ECDS, Endpoints, Listeners, ScopedRoutes, Routes,
+ * Secrets), shaped by resource=, mask=, name_regex= and include_eds (an
+ * empty resource= or mask= counts as absent, as in Envoy). The answer is
+ * built as a tree that shares the snapshot's subtrees (never changing
+ * them), then written out. Loading the unshaped text back gives the same
+ * snapshot. No Lua, no HTTP here. */
 #ifndef MESHLUA_XDS_DUMP_H
 #define MESHLUA_XDS_DUMP_H
 

@@ -9,8 +9,13 @@
  * - XDS_JSON_JSONPB: legacy jsonpb's own Indent output (`proxy-config
  *   bootstrap|secret -o json`), with its odd indentation of maps, Struct
  *   fields and empty messages;
- * - XDS_JSON_ENVOY: Envoy's admin JSON (GET /config_dump): snake_case, 2
- *   spaces, fields in the order given.
+ * - XDS_JSON_ENVOY: Envoy's admin JSON (GET /config_dump): protobuf's C++
+ *   JSON printer with add_whitespace and preserve_proto_field_names, as
+ *   MessageUtil::getJsonStringFromMessage(msg, true) calls it: snake_case,
+ *   one space of indent a level, `"key": value`, "{}" and "[]" for empty
+ *   messages and Struct values, empty repeated and map fields of a message
+ *   left out, strings escaped as xds_json_quote_envoy says, fields in the
+ *   order given.
  * Field names are converted between snake_case and lowerCamel; map keys and
  * the insides of google.protobuf.Struct values (metadata filter_metadata,
  * typed_per_filter_config keys, node metadata, TypedStruct values ...) are
@@ -36,10 +41,23 @@ struct xds_json_opts {
  * out. */
 int xds_write_json(struct strbuf *out, const struct node *n, const struct xds_json_opts *opts);
 
+/* Appends message n in XDS_JSON_ENVOY style starting at level, keeping
+ * its empty repeated and map fields ([] and {}), as Envoy's pages printed
+ * with always_print_primitive_fields show them. Returns 0 or -1. */
+int xds_write_json_envoy_keep_empty(struct strbuf *out, const struct node *n, int level);
+
 /* Appends the count messages as a JSON list in style ("[]" when empty),
  * as istioctl's MessageSlice prints. Returns 0 or -1. */
 int xds_write_json_list(struct strbuf *out, const struct node *const *items, size_t count,
                         const struct xds_json_opts *opts);
+
+/* Appends s (len bytes) as a JSON string literal the way protobuf's C++
+ * JSON writer escapes it (json/internal/writer.cc, which Envoy's admin
+ * pages use): \n \r \t \" \f \b \\ as such; controls, '<', '>', U+007F..
+ * U+009F and the invisible or formatting code points as lowercase \u00XX
+ * (a surrogate pair above U+FFFF); bytes that are not UTF-8 as a space;
+ * '/' and '&' as they are. Returns 0 or -1. */
+int xds_json_quote_envoy(struct strbuf *out, const char *s, size_t len);
 
 /* Appends the YAML that sigs.k8s.io/yaml's JSONToYAML makes of the JSON
  * text at json (len bytes): keys sorted, go-yaml v2 quoting and layout.

@@ -82,12 +82,13 @@ static void test_istioctl_style(void)
 	          "    },\n"
 	          "    \"emptyList\": []\n"
 	          "}");
-	/* Back to Envoy's names; protojson does not escape <. */
+	/* Back to Envoy's names, one space a level; protobuf's C++ printer
+	 * (Envoy) escapes < as \u003c (json/internal/writer.cc MustEscape). */
 	CHECK_STR(write_as("{\"typedPerFilterConfig\": {\"envoy.filters.http.fault\": "
 	                   "{\"abortPercent\": 5}}, \"s\": \"<\"}",
 	                   XDS_JSON_ENVOY, 0),
-	          "{\n  \"typed_per_filter_config\": {\n    \"envoy.filters.http.fault\": {\n"
-	          "      \"abort_percent\": 5\n    }\n  },\n  \"s\": \"<\"\n}");
+	          "{\n \"typed_per_filter_config\": {\n  \"envoy.filters.http.fault\": {\n"
+	          "   \"abort_percent\": 5\n  }\n },\n \"s\": \"\\u003c\"\n}");
 }
 
 /* legacy jsonpb: Struct fields one level deeper, empty messages on two lines. */

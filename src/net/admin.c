@@ -1,8 +1,11 @@
 /* The Envoy admin interface of one proxy (see admin.h): its state, the
  * dispatch by exact path (query removed), the home page and /help, and the
- * small pages (/ready, /server_info, /certs, /runtime, /memory,
- * /hot_restart_version, /reset_counters). The big pages live in
- * admin_clusters.c, admin_config_dump.c and admin_stats_page.c. */
+ * small pages (/ready, /certs, /runtime, /memory, /hot_restart_version,
+ * /reset_counters). The big pages live in admin_clusters.c,
+ * admin_config_dump.c, admin_server_info.c and admin_stats_page.c. JSON
+ * pages are written as Envoy's handlers write them: through protobuf's
+ * JSON printer with whitespace (one space a level, a newline at the end;
+ * jw_init_envoy). */
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -126,7 +129,7 @@ static void page_reset_counters(struct admin *a, struct xds_snapshot *snap,
 	http_response_text(resp, 200, "OK\n");
 }
 
-static void json_done(struct jsonw *w, struct http_response *resp)
+void admin_json_done(struct jsonw *w, struct http_response *resp)
 {
 	if (jw_failed(w) || strbuf_putc(&resp->body, '\n') != 0) {
 		http_response_text(resp, 500, "out of memory\n");
@@ -134,74 +137,6 @@ static void json_done(struct jsonw *w, struct http_response *resp)
 	}
 	resp->status = 200;
 	resp->content_type = "application/json";
-}
-
-/* Envoy's version string: "<commit>/<version>/Clean/RELEASE/BoringSSL",
- * from the node's user_agent_build_version when the dump has it. */
-static void version_string(struct admin *a, struct xds_snapshot *snap, char *buf, size_t cap)
-{
-	const struct node *node = node_field(snap->bootstrap, "node");
-	const struct node *build = node_field(node, "user_agent_build_version");
-	const struct node *v = node_field(build, "version");
-	long long major = 0, minor = 0, patch = 0;
-	if (v && node_int(node_field(v, "major_number"), &major) == 0) {
-		node_int(node_field(v, "minor_number"), &minor);
-		node_int(node_field(v, "patch"), &patch);
-		const char *rev =
-		    node_text(node_get(node_field(build, "metadata"), "revision.sha"));
-		snprintf(buf, cap, "%s/%lld.%lld.%lld/Clean/RELEASE/BoringSSL",
-		         rev ? rev : "0000000000000000000000000000000000000000", major, minor,
-		         patch);
-		return;
-	}
-	snprintf(buf, cap, "0000000000000000000000000000000000000000/%s/Clean/RELEASE/BoringSSL",
-	         *a->envoy_version ? a->envoy_version : "unknown");
-}
-
-static void page_server_info(struct admin *a, struct xds_snapshot *snap,
-                             const struct http_request *req, struct http_response *resp)
-{
-	struct jsonw w;
-	char version[256], uptime[32];
-	const struct node *node = node_field(snap->bootstrap, "node");
-	const char *cluster = node_text(node_field(node, "cluster"));
-	const char *id = node_text(node_field(node, "id"));
-	(void)req;
-	version_string(a, snap, version, sizeof version);
-	snprintf(uptime, sizeof uptime, "%llds", (long long)(time(NULL) - a->started));
-	jw_init(&w, &resp->body, 2);
-	jw_object(&w);
-	jw_kv_string(&w, "version", version);
-	jw_kv_string(&w, "state", "LIVE");
-	jw_kv_string(&w, "uptime_current_epoch", uptime);
-	jw_kv_string(&w, "uptime_all_epochs", uptime);
-	jw_kv_string(&w, "hot_restart_version", "disabled");
-	/* What pilot-agent passes to a sidecar's Envoy. */
-	jw_key(&w, "command_line_options");
-	jw_object(&w);
-	jw_kv_string(&w, "base_id", "0");
-	jw_kv_int(&w, "concurrency", 2);
-	jw_kv_string(&w, "config_path", "etc/istio/proxy/envoy-rev.json");
-	jw_kv_string(&w, "log_level", "warning");
-	jw_kv_string(&w, "component_log_level", "misc:error");
-	jw_kv_string(&w, "log_format", "%Y-%m-%dT%T.%fZ\t%l\tenvoy %n\t%v");
-	jw_kv_string(&w, "local_address_ip_version", "v4");
-	jw_kv_string(&w, "service_cluster", cluster ? cluster : "");
-	jw_kv_string(&w, "service_node", id ? id : "");
-	jw_kv_string(&w, "file_flush_interval", "1s");
-	jw_kv_string(&w, "drain_time", "45s");
-	jw_kv_string(&w, "drain_strategy", "Immediate");
-	jw_kv_string(&w, "parent_shutdown_time", "60s");
-	jw_kv_string(&w, "mode", "Serve");
-	jw_key(&w, "disable_hot_restart");
-	jw_bool(&w, 1);
-	jw_end(&w);
-	if (node) {
-		jw_key(&w, "node");
-		jw_node(&w, node);
-	}
-	jw_end(&w);
-	json_done(&w, resp);
 }
 
 /* /certs: admin.v3.Certificates as Envoy's handlerCerts writes it, one
@@ -259,7 +194,11 @@ static int certs_source(const struct node *ds, const char **path, unsigned char 
 	return -1;
 }
 
-/* One CertificateDetails, in admin.v3's field order. */
+/* One CertificateDetails, in admin.v3's field order. handlerCerts prints
+ * with always_print_primitive_fields: a certificate that cannot be read
+ * still has its serial_number "", subject_alt_names [] and
+ * days_until_expiration "0" (valid_from, expiration_time are messages,
+ * left out when unset). */
 static void certs_details(struct jsonw *w, const char *path, const unsigned char *data, size_t len,
                           time_t now)
 {
@@ -289,6 +228,13 @@ static void certs_details(struct jsonw *w, const char *path, const unsigned char
 		if (x509_time_rfc3339(cert.not_after, when, sizeof when) == 0)
 			jw_kv_string(w, "expiration_time", when);
 		x509_cert_clear(&cert);
+	} else {
+		jw_kv_string(w, "serial_number", "");
+		jw_key(w, "subject_alt_names");
+		jw_array(w);
+		jw_end(w);
+		jw_key(w, "days_until_expiration");
+		jw_u64_string(w, 0);
 	}
 	jw_end(w);
 }
@@ -428,7 +374,7 @@ static void page_certs(struct admin *a, struct xds_snapshot *snap, const struct 
 	time_t now = time(NULL);
 	(void)a;
 	(void)req;
-	jw_init(&w, &resp->body, 2);
+	jw_init_envoy(&w, &resp->body, 1);
 	jw_object(&w);
 	jw_key(&w, "certificates");
 	jw_array(&w);
@@ -457,7 +403,7 @@ static void page_certs(struct admin *a, struct xds_snapshot *snap, const struct 
 	}
 	jw_end(&w);
 	jw_end(&w);
-	json_done(&w, resp);
+	admin_json_done(&w, resp);
 }
 
 /* Adds the scalars of a static runtime layer, nested keys joined by '.'. */
@@ -492,7 +438,7 @@ static void page_runtime(struct admin *a, struct xds_snapshot *snap, const struc
 	struct jsonw w;
 	(void)a;
 	(void)req;
-	jw_init(&w, &resp->body, 2);
+	jw_init_envoy(&w, &resp->body, 1);
 	jw_object(&w);
 	jw_key(&w, "entries");
 	jw_object(&w);
@@ -507,7 +453,7 @@ static void page_runtime(struct admin *a, struct xds_snapshot *snap, const struc
 	}
 	jw_end(&w);
 	jw_end(&w);
-	json_done(&w, resp);
+	admin_json_done(&w, resp);
 }
 
 /* /memory: this process's allocator, in the fields Envoy reports for tcmalloc. */
@@ -526,7 +472,7 @@ static void page_memory(struct admin *a, struct xds_snapshot *snap, const struct
 			rss_pages = 0;
 		fclose(f);
 	}
-	jw_init(&w, &resp->body, 2);
+	jw_init_envoy(&w, &resp->body, 1);
 	jw_object(&w);
 	jw_key(&w, "allocated");
 	jw_u64_string(&w, mi.uordblks + mi.hblkhd);
@@ -541,7 +487,7 @@ static void page_memory(struct admin *a, struct xds_snapshot *snap, const struct
 	jw_key(&w, "total_physical_bytes");
 	jw_u64_string(&w, (uint64_t)rss_pages * (uint64_t)sysconf(_SC_PAGESIZE));
 	jw_end(&w);
-	json_done(&w, resp);
+	admin_json_done(&w, resp);
 }
 
 /* Sorted by prefix, as Envoy lists them. */
@@ -558,7 +504,7 @@ static const struct handler handlers[] = {
     {"/ready", "print server state, return 200 if LIVE, otherwise return 503", 0, page_ready},
     {"/reset_counters", "reset all counters to zero", 1, page_reset_counters},
     {"/runtime", "print runtime values", 0, page_runtime},
-    {"/server_info", "print server version/status information", 0, page_server_info},
+    {"/server_info", "print server version/status information", 0, admin_page_server_info},
     {"/stats", "print server stats", 0, NULL},
     {"/stats/prometheus", "print server stats in prometheus format", 0, NULL},
 };

@@ -434,10 +434,16 @@ static void json_host(struct jsonw *w, const struct host_row *h)
 	jw_end(w);
 }
 
-/* admin.v3.Clusters, fields in proto order, defaults left out. */
+/* admin.v3.Clusters as writeClustersAsJson prints it
+ * (getJsonStringFromMessageOrError(clusters, true)): fields in field-number
+ * order, defaults and empty repeated fields left out (no clusters: "{}"). */
 static void clusters_json(const struct cluster_row *rows, size_t n, struct jsonw *w)
 {
 	jw_object(w);
+	if (n == 0) {
+		jw_end(w);
+		return;
+	}
 	jw_key(w, "cluster_statuses");
 	jw_array(w);
 	for (size_t i = 0; i < n; i++) {
@@ -496,7 +502,7 @@ void admin_page_clusters(struct admin *a, struct xds_snapshot *snap, const struc
 		http_response_text(resp, 500, "out of memory\n");
 	} else if (want_json(req)) {
 		struct jsonw w;
-		jw_init(&w, &resp->body, 2);
+		jw_init_envoy(&w, &resp->body, 1);
 		clusters_json(rows, n, &w);
 		if (jw_failed(&w) || strbuf_putc(&resp->body, '\n') != 0)
 			http_response_text(resp, 500, "out of memory\n");
@@ -513,14 +519,14 @@ void admin_page_listeners(struct admin *a, struct xds_snapshot *snap,
                           const struct http_request *req, struct http_response *resp)
 {
 	int json = want_json(req);
+	size_t listed = 0;
 	struct jsonw w;
 	(void)a;
-	jw_init(&w, &resp->body, 2);
-	if (json) {
+	/* admin.v3.Listeners as writeListenersAsJson prints it (pretty, no
+	 * defaults: no listeners is "{}") */
+	jw_init_envoy(&w, &resp->body, 1);
+	if (json)
 		jw_object(&w);
-		jw_key(&w, "listener_statuses");
-		jw_array(&w);
-	}
 	for (size_t i = 0; i < snap->count[XDS_LISTENER]; i++) {
 		const struct xds_resource *r = &snap->items[XDS_LISTENER][i];
 		char addr[320];
@@ -534,6 +540,10 @@ void admin_page_listeners(struct admin *a, struct xds_snapshot *snap,
 			strbuf_appendf(&resp->body, "%s::%s\n", r->name, addr);
 			continue;
 		}
+		if (listed++ == 0) {
+			jw_key(&w, "listener_statuses");
+			jw_array(&w);
+		}
 		jw_object(&w);
 		jw_kv_string(&w, "name", r->name);
 		jw_key(&w, "local_address");
@@ -541,7 +551,8 @@ void admin_page_listeners(struct admin *a, struct xds_snapshot *snap,
 		jw_end(&w);
 	}
 	if (json) {
-		jw_end(&w);
+		if (listed)
+			jw_end(&w);
 		jw_end(&w);
 		if (jw_failed(&w) || strbuf_putc(&resp->body, '\n') != 0)
 			http_response_text(resp, 500, "out of memory\n");

@@ -79,6 +79,14 @@ void admin_page_config_dump(struct admin *a, struct xds_snapshot *snap,
                             const struct http_request *req, struct http_response *resp);
 void admin_page_stats(struct admin *a, struct xds_snapshot *snap, const struct http_request *req,
                       struct http_response *resp, int prometheus);
+void admin_page_server_info(struct admin *a, struct xds_snapshot *snap,
+                            const struct http_request *req, struct http_response *resp);
+
+struct jsonw;
+/* Ends a JSON page written with w into resp->body: the newline protobuf's
+ * printer adds after the top value, status 200, application/json; or a
+ * 500 when w failed or memory ran out. */
+void admin_json_done(struct jsonw *w, struct http_response *resp);
 
 /* Helpers over config trees shared by the pages. */
 

@@ -4,7 +4,9 @@
  * listener managers, the server), zero until requests are resolved through
  * it, merged with the counted ones (admin_stats). Text is `name: value`
  * sorted by name; Prometheus groups by family, counters then gauges, with
- * `# TYPE` lines, as Envoy's PrometheusStatsFormatter writes them. */
+ * `# TYPE` lines, as Envoy's PrometheusStatsFormatter writes them; JSON is
+ * {"stats":[{"name":...,"value":...},...]}, compact, as StatsJsonRender
+ * streams it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +296,9 @@ void admin_page_stats(struct admin *a, struct xds_snapshot *snap, const struct h
 	} else if (json) {
 		struct jsonw w;
 		qsort(s.items, s.count, sizeof *s.items, by_name);
-		jw_init(&w, &resp->body, 2);
+		/* StatsJsonRender streams through Json::Streamer: compact, no
+		 * newline at the end, each stat {"name":...,"value":...} */
+		jw_init_envoy(&w, &resp->body, 0);
 		jw_object(&w);
 		jw_key(&w, "stats");
 		jw_array(&w);
@@ -306,7 +310,7 @@ void admin_page_stats(struct admin *a, struct xds_snapshot *snap, const struct h
 		}
 		jw_end(&w);
 		jw_end(&w);
-		if (jw_failed(&w) || strbuf_putc(&resp->body, '\n') != 0)
+		if (jw_failed(&w))
 			http_response_text(resp, 500, "out of memory\n");
 		else
 			resp->content_type = "application/json";

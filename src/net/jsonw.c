@@ -1,15 +1,31 @@
-/* The pretty JSON writer of the admin and ControlZ handlers (see jsonw.h). */
+/* The JSON writer of the admin and ControlZ handlers (see jsonw.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jsonw.h"
+#include "meshlua/xds_json.h"
 
 void jw_init(struct jsonw *w, struct strbuf *out, int indent)
 {
 	memset(w, 0, sizeof *w);
 	w->out = out;
 	w->indent = indent;
+}
+
+void jw_init_envoy(struct jsonw *w, struct strbuf *out, int indent)
+{
+	jw_init(w, out, indent);
+	w->envoy = 1;
+}
+
+/* A string literal, escaped as this writer's flavour does. */
+static void quote(struct jsonw *w, const char *s, size_t len)
+{
+	if (w->failed)
+		return;
+	if ((w->envoy ? xds_json_quote_envoy(w->out, s, len) : json_quote(w->out, s, len)) != 0)
+		w->failed = 1;
 }
 
 static void put(struct jsonw *w, const char *s, size_t n)
@@ -78,8 +94,7 @@ void jw_end(struct jsonw *w)
 void jw_key(struct jsonw *w, const char *key)
 {
 	before_value(w);
-	if (!w->failed && json_quote(w->out, key, strlen(key)) != 0)
-		w->failed = 1;
+	quote(w, key, strlen(key));
 	put(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
 	w->after_key = 1;
 }
@@ -87,8 +102,7 @@ void jw_key(struct jsonw *w, const char *key)
 void jw_string(struct jsonw *w, const char *s)
 {
 	before_value(w);
-	if (!w->failed && json_quote(w->out, s ? s : "", s ? strlen(s) : 0) != 0)
-		w->failed = 1;
+	quote(w, s ? s : "", s ? strlen(s) : 0);
 }
 
 void jw_int(struct jsonw *w, long long v)
@@ -133,6 +147,14 @@ void jw_node(struct jsonw *w, const struct node *n)
 	before_value(w);
 	if (w->failed)
 		return;
+	if (w->envoy) {
+		/* A message at this level, as the config dump writes one. */
+		struct xds_json_opts o = {XDS_JSON_ENVOY, 0, w->depth};
+		if ((w->keep_empty ? xds_write_json_envoy_keep_empty(w->out, n, w->depth)
+		                   : xds_write_json(w->out, n, &o)) != 0)
+			w->failed = 1;
+		return;
+	}
 	if (node_to_json(n, &tmp, w->indent) != 0) {
 		w->failed = 1;
 	} else {

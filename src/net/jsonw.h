@@ -1,7 +1,14 @@
-/* jsonw: a streaming writer of pretty JSON (2 spaces, `"key": value`, as
- * Envoy's admin pages and the config dump print) for the admin and ControlZ
- * handlers. Errors (out of memory) stick: check jw_failed once at the end.
- * Internal to src/net. */
+/* jsonw: a streaming JSON writer for the admin and ControlZ handlers, in
+ * two flavours:
+ * - jw_init: indent spaces a level (0: compact), `"key": value`, strings
+ *   escaped as JSON requires (ControlZ, Istio's Go server);
+ * - jw_init_envoy: Envoy's admin pages, strings escaped as protobuf's C++
+ *   JSON writer does (xds_json_quote_envoy); indent 1 is
+ *   MessageUtil::getJsonStringFromMessage(msg, true) (one space a level),
+ *   indent 0 the compact Json::Streamer of /stats?format=json; jw_node writes
+ *   a message subtree in the config dump's style (XDS_JSON_ENVOY).
+ * Errors (out of memory) stick: check jw_failed once at the end. Internal
+ * to src/net. */
 #ifndef MESHLUA_NET_JSONW_H
 #define MESHLUA_NET_JSONW_H
 
@@ -19,10 +26,14 @@ struct jsonw {
 	int count[JW_MAX_DEPTH];   /* values written at each open level */
 	char closer[JW_MAX_DEPTH]; /* '}' or ']' for each open level */
 	int after_key;             /* a key was written: the next value follows it */
+	int envoy;                 /* protobuf's escaping; jw_node as the config dump */
+	int keep_empty;            /* envoy: jw_node keeps empty repeated fields
+	                              (always_print_primitive_fields) */
 	int failed;
 };
 
 void jw_init(struct jsonw *w, struct strbuf *out, int indent);
+void jw_init_envoy(struct jsonw *w, struct strbuf *out, int indent);
 void jw_object(struct jsonw *w);
 void jw_array(struct jsonw *w);
 void jw_end(struct jsonw *w); /* closes the innermost object or array */

@@ -100,17 +100,23 @@ static int collect(struct arena *ar, const struct xds_snapshot *s, enum xds_dump
 	return 0;
 }
 
-/* Writes {"configs": [...]} (each Any at level 2) to out. Returns 0 or -1. */
+/* Writes the admin.v3.ConfigDump {"configs": [...]} (each Any at level 2)
+ * to out as protobuf prints it with whitespace (Envoy's
+ * config_dump_handler_test.cc, ConfigDump: one space a level, a newline
+ * after the closing brace). With no configs the repeated field is left out,
+ * as for any empty repeated field: "{}\n". Returns 0 or -1. */
 static int write_configs(struct strbuf *out, const struct node *const *configs, size_t n)
 {
 	struct xds_json_opts jo = {XDS_JSON_ENVOY, 0, 2};
-	if (strbuf_puts(out, n ? "{\n  \"configs\": [" : "{\n  \"configs\": []") != 0)
+	if (n == 0)
+		return strbuf_puts(out, "{}\n");
+	if (strbuf_puts(out, "{\n \"configs\": [") != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (strbuf_puts(out, i ? ",\n    " : "\n    ") != 0 ||
+		if (strbuf_puts(out, i ? ",\n  " : "\n  ") != 0 ||
 		    xds_write_json(out, configs[i], &jo) != 0)
 			return -1;
-	return strbuf_puts(out, n ? "\n  ]\n}\n" : "\n}\n");
+	return strbuf_puts(out, "\n ]\n}\n");
 }
 
 /* Sets the text of a 400/404 answer; returns status, or 500 when out of
@@ -236,14 +242,16 @@ static int shape(struct dump_call *c, const struct xds_snapshot *s,
 	if (opts->name_regex && *opts->name_regex &&
 	    (rc = compile_name_regex(c, opts->name_regex)) != 0)
 		return rc;
-	if (opts->mask && !(c->mask = dump_mask_parse(&c->ar, opts->mask)))
+	/* Envoy takes an empty resource= or mask= as absent (ConfigDump test:
+	 * "?resource=&mask=&name_regex=" answers the whole dump) */
+	if (opts->mask && *opts->mask && !(c->mask = dump_mask_parse(&c->ar, opts->mask)))
 		return 500;
 	if (collect(&c->ar, s, opts->include_eds, &l) != 0)
 		return 500;
 	for (size_t i = 0; i < l.count; i++)
 		if (!(l.items[i] = dump_filter_names(&c->ar, l.items[i], l.types[i], c->re, c->md)))
 			return 500;
-	if (opts->resource)
+	if (opts->resource && *opts->resource)
 		return by_resource(c, &l, opts->resource, opts->mask, configs, n);
 	return by_dump(c, &l, opts->mask, configs, n);
 }

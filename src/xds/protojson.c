@@ -5,6 +5,7 @@
  * marshalers). Without the .proto descriptors, that is decided from the
  * field that holds an object, as field_kind() lists; everything else is a
  * message, as in Envoy's API nearly everything is. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct writer {
 	struct strbuf *out;
 	enum xds_json_style style;
 	int rc;
+	int keep_empty; /* ENVOY: print empty repeated and map fields */
 };
 
 #define NAME_MAX_LEN 256
@@ -90,7 +92,8 @@ static void pad(struct writer *w, int level)
 {
 	static const char spaces[] =
 	    "                                                                ";
-	int width = (w->style == XDS_JSON_ENVOY ? 2 : 4) * level;
+	/* protobuf's JSON printer (add_whitespace) indents one space a level */
+	int width = (w->style == XDS_JSON_ENVOY ? 1 : 4) * level;
 	while (width > 0) {
 		int n = width < 64 ? width : 64;
 		put(w, spaces, (size_t)n);
@@ -98,14 +101,125 @@ static void pad(struct writer *w, int level)
 	}
 }
 
+/* One UTF-8 scalar of s (len > 0 bytes) as protobuf's JSON writer
+ * decodes it (json/internal/writer.cc ConsumeUtf8Scalar): its value, or
+ * UINT32_MAX when the bytes are not UTF-8 (the bytes read so far, the bad
+ * one included, are consumed); *used is the byte count. */
+static uint32_t utf8_scalar(const unsigned char *s, size_t len, size_t *used)
+{
+	uint32_t c = s[0];
+	int more = 0;
+	*used = 1;
+	if (c >= 0xc0 && c < 0xe0)
+		more = 1, c &= 0x1f;
+	else if (c >= 0xe0 && c < 0xf0)
+		more = 2, c &= 0x0f;
+	else if (c >= 0xf0 && c < 0xf8)
+		more = 3, c &= 0x07;
+	else if (c >= 0x80)
+		return UINT32_MAX;
+	for (int i = 0; i < more; i++) {
+		if (*used >= len)
+			return UINT32_MAX;
+		if ((s[(*used)++] >> 6) != 2)
+			return UINT32_MAX;
+		c = (c << 6) | (s[*used - 1] & 0x3f);
+	}
+	return c > 0x10ffff ? UINT32_MAX : c;
+}
+
+/* 1 when protobuf's JSON writer writes scalar c as a \u escape (MustEscape:
+ * controls, <, >, and invisible or formatting code points). */
+static int protobuf_must_u_escape(uint32_t c)
+{
+	static const uint32_t ranges[][2] = {
+	    {0x0000, 0x001f},   {0x007f, 0x009f},   {0x0600, 0x0603}, {0x200b, 0x200f},
+	    {0x2028, 0x202e},   {0x2060, 0x2064},   {0x206a, 0x206f}, {0x1d173, 0x1d17a},
+	    {0xe0020, 0xe007f}, {'<', '<'},         {'>', '>'},       {0xfeff, 0xfeff},
+	    {0xfff9, 0xfffb},   {0x00ad, 0x00ad},   {0x06dd, 0x06dd}, {0x070f, 0x070f},
+	    {0x17b4, 0x17b5},   {0xe0001, 0xe0001},
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (c >= ranges[i][0] && c <= ranges[i][1])
+			return 1;
+	return 0;
+}
+
+int xds_json_quote_envoy(struct strbuf *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+	int rc = strbuf_putc(out, '"');
+	while (i < len && rc == 0) {
+		size_t used;
+		uint32_t c = u[i] < 0x80 ? u[i] : utf8_scalar(u + i, len - i, &used);
+		const char *esc = NULL;
+		char buf[16];
+		if (u[i] < 0x80)
+			used = 1;
+		switch (c) {
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case UINT32_MAX:
+			esc = " ";
+			break; /* not UTF-8: a space */
+		default:
+			if (!protobuf_must_u_escape(c))
+				break;
+			if (c < 0x10000)
+				snprintf(buf, sizeof buf, "\\u%04x", (unsigned)c);
+			else /* a surrogate pair */
+				snprintf(buf, sizeof buf, "\\u%04x\\u%04x",
+				         (unsigned)(0xd7c0 + (c >> 10)),
+				         (unsigned)(0xdc00 + (c & 0x3ff)));
+			esc = buf;
+		}
+		if (esc) {
+			rc = strbuf_append(out, s + start, i - start);
+			if (rc == 0)
+				rc = strbuf_puts(out, esc);
+			start = i + used;
+		}
+		i += used;
+	}
+	if (rc == 0)
+		rc = strbuf_append(out, s + start, len - start);
+	return rc == 0 ? strbuf_putc(out, '"') : rc;
+}
+
 /* A JSON string literal as each producer escapes it: Go's encoding/json
- * (istioctl, jsonpb) escapes <, > and & and U+2028/9; protojson and Envoy
- * only what JSON requires. */
+ * (istioctl, jsonpb) escapes <, > and & and U+2028/9; protojson only what
+ * JSON requires; Envoy as protobuf's C++ JSON writer (see
+ * xds_json_quote_envoy). */
 static void quote(struct writer *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	int html = w->style == XDS_JSON_ISTIOCTL || w->style == XDS_JSON_JSONPB;
 	size_t start = 0;
+	if (w->style == XDS_JSON_ENVOY) {
+		if (w->rc == 0)
+			w->rc = xds_json_quote_envoy(w->out, s, len);
+		return;
+	}
 	put(w, "\"", 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -258,13 +372,37 @@ static const struct node_pair **ordered(struct writer *w, const struct node *n, 
 static void pretty(struct writer *w, const struct node *n, enum kind k, const char *parent,
                    int level, int drop_type);
 
+/* 1 when pair p of n (of kind k) is not written: the dropped "@type", or
+ * in ENVOY style an empty repeated or map field of a message, which
+ * protobuf's printer leaves out (without always_print_primitive_fields). */
+static int left_out(const struct writer *w, const struct node *n, enum kind k, const char *parent,
+                    const struct node_pair *p, int drop_type)
+{
+	const struct node *v = p->value;
+	char snake[NAME_MAX_LEN];
+	enum kind vk;
+	if (drop_type && strcmp(p->key->str, "@type") == 0)
+		return 1;
+	if (w->style != XDS_JSON_ENVOY || w->keep_empty || k != K_MESSAGE || v->len != 0)
+		return 0;
+	if (v->type == NODE_SEQ)
+		return 1;
+	if (v->type != NODE_MAP)
+		return 0;
+	xds_json_snake(p->key->str, snake, sizeof snake);
+	vk = field_kind(n, parent, snake, v);
+	return vk == K_MAP_MSG || vk == K_MAP_STRUCT || vk == K_MAP_SCALAR;
+}
+
 static void pretty_map(struct writer *w, const struct node *n, enum kind k, const char *parent,
                        int level, int drop_type)
 {
 	int is_field = k == K_MESSAGE, sort = !is_field, first = 1;
 	const struct node_pair **pairs;
-	if (n->len == 0 ||
-	    (drop_type && n->len == 1 && strcmp(n->pairs[0].key->str, "@type") == 0)) {
+	size_t shown = 0;
+	for (size_t i = 0; i < n->len; i++)
+		shown += !left_out(w, n, k, parent, &n->pairs[i], drop_type);
+	if (shown == 0) {
 		puts_(w, "{}");
 		return;
 	}
@@ -275,7 +413,7 @@ static void pretty_map(struct writer *w, const struct node *n, enum kind k, cons
 		const struct node_pair *p = pairs[i];
 		char name[NAME_MAX_LEN], snake[NAME_MAX_LEN];
 		enum kind vk;
-		if (drop_type && strcmp(p->key->str, "@type") == 0)
+		if (left_out(w, n, k, parent, p, drop_type))
 			continue;
 		put(w, first ? "\n" : ",\n", first ? 1 : 2);
 		first = 0;
@@ -439,7 +577,7 @@ static void jp_singular(struct writer *w, const struct node *v, enum kind k, con
 
 int xds_write_json(struct strbuf *out, const struct node *n, const struct xds_json_opts *opts)
 {
-	struct writer w = {out, opts->style, 0};
+	struct writer w = {out, opts->style, 0, 0};
 	if (opts->style == XDS_JSON_JSONPB)
 		jp_message(&w, n, "", opts->level, opts->drop_type);
 	else
@@ -447,10 +585,17 @@ int xds_write_json(struct strbuf *out, const struct node *n, const struct xds_js
 	return w.rc;
 }
 
+int xds_write_json_envoy_keep_empty(struct strbuf *out, const struct node *n, int level)
+{
+	struct writer w = {out, XDS_JSON_ENVOY, 0, 1};
+	pretty(&w, n, K_MESSAGE, "", level, 0);
+	return w.rc;
+}
+
 int xds_write_json_list(struct strbuf *out, const struct node *const *items, size_t count,
                         const struct xds_json_opts *opts)
 {
-	struct writer w = {out, opts->style, 0};
+	struct writer w = {out, opts->style, 0, 0};
 	if (count == 0) {
 		puts_(&w, "[]");
 		return w.rc;
