@@ -1,6 +1,8 @@
 -- Writes the config dump of an Istio-like sidecar in a mesh of N services
--- (GET /config_dump?include_eds as Envoy prints it: snake_case, 2-space
--- indent), for bench/dump/run.sh. Each service has an EDS cluster with
+-- (the shape of GET /config_dump?include_eds: snake_case field names; indented
+-- with 2 spaces where Envoy writes 1, which keeps the sizes recorded in
+-- bench/RESULTS.md comparable; jq and meshlua read the same bytes), for
+-- bench/dump/run.sh. Each service has an EDS cluster with
 -- Istio's defaults (circuit breakers, auto-mTLS transport socket matches,
 -- istio metadata), a ClusterLoadAssignment with 2 endpoints, a virtual
 -- host in route "80"; every fifth service is TCP and has its own listener.
