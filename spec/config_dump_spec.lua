@@ -158,21 +158,38 @@ describe("config_dump", function()
 
   -- dumpEndpointConfigs: one ClusterLoadAssignment per active cluster, named
   -- after eds_service_name else the cluster, static or dynamic as the
-  -- cluster was added.
+  -- cluster was added, its hosts as Envoy's host sets hold them: the dump's
+  -- own EndpointsConfigDump, written by the Envoy that served the clusters,
+  -- is what the rebuilt one must be.
   it("builds the EndpointsConfigDump from the clusters with include_eds", function()
     local dump = cjson.decode(read(DUMP))
     local clusters = dump.configs[2]
+    local real = {}
+    for _, e in ipairs(dump.configs[3].static_endpoint_configs) do
+      local cla = e.endpoint_config
+      for _, loc in ipairs(cla.endpoints or {}) do
+        -- that Envoy release set an empty locality weight wrapper (0);
+        -- newer ones leave it out, as the other fixture dumps show
+        if loc.load_balancing_weight == 0 then loc.load_balancing_weight = nil end
+      end
+      real[cla.cluster_name] = cla
+    end
     local p = meshlua.load(cjson.encode({ configs = { clusters } }), { name = "clusters.json" })
     local eds = cjson.decode(p:config_dump{ include_eds = true }).configs[2]
     assert.are.equal(ADMIN .. "EndpointsConfigDump", eds["@type"])
     assert.are.equal(#clusters.static_clusters, #eds.static_endpoint_configs)
+    local compared = 0
     for i, c in ipairs(clusters.static_clusters) do
       local cla = eds.static_endpoint_configs[i].endpoint_config
       assert.are.equal("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
         cla["@type"])
       assert.are.equal(c.cluster.name, cla.cluster_name)
-      assert.are.same(c.cluster.load_assignment.endpoints, cla.endpoints)
+      if real[cla.cluster_name] then
+        assert.are.same(real[cla.cluster_name], cla)
+        compared = compared + 1
+      end
     end
+    assert.is_true(compared > 0)
     local dynamic = clusters.dynamic_active_clusters[1].cluster
     assert.are.equal(dynamic.eds_cluster_config.service_name,
       eds.dynamic_endpoint_configs[1].endpoint_config.cluster_name)
@@ -185,7 +202,7 @@ describe("config_dump", function()
     assert.are.same({ "ClustersConfigDump" }, types(p:config_dump{ include_eds = false }))
     -- a dump that has its own keeps it, whatever the clusters say
     local own = meshlua.load(DUMP)
-    assert.are.same(dump.configs[3], cjson.decode(own:config_dump{ include_eds = true }).configs[3])
+    assert.are.same(cjson.decode(read(DUMP)).configs[3], cjson.decode(own:config_dump{ include_eds = true }).configs[3])
     -- and no clusters, no endpoints (Envoy adds the dump for active clusters only)
     local bootstrap = meshlua.load(F .. "writer-configdump/configdump.json")
     assert.are.same({ "BootstrapConfigDump" }, types(bootstrap:config_dump{ include_eds = true }))
