@@ -5,8 +5,9 @@
  * application protocols, direct source IP, source type, source IP, source
  * port; at every level only the most specific matching branch is followed,
  * with no backtracking, and a dead end means default_filter_chain
- * (reference/envoy.md section 2, rule 1). The newer filter_chain_matcher
- * is evaluated on its tree. */
+ * (reference/envoy.md section 2, rule 1). A listener with the newer
+ * filter_chain_matcher gets the chain chain_matcher.c names instead, or
+ * default_filter_chain when it names none. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -130,13 +131,13 @@ static int strings_compile(struct rs_build *b, const struct node *list, const ch
 	return 0;
 }
 
-static const char *type_url(const struct node *filter)
+const char *rs_type_url(const struct node *filter)
 {
 	const char *t = rs_text(node_field(filter, "typed_config"), "@type");
 	return t ? t : "";
 }
 
-static int ends_with(const char *s, const char *suffix)
+int rs_ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
@@ -145,10 +146,10 @@ static int ends_with(const char *s, const char *suffix)
 enum rs_chain_kind rs_filter_kind(const struct node *f)
 {
 	const char *name = rs_text(f, "name");
-	const char *url = type_url(f);
-	if ((name && strcmp(name, HCM_NAME) == 0) || ends_with(url, ".HttpConnectionManager"))
+	const char *url = rs_type_url(f);
+	if ((name && strcmp(name, HCM_NAME) == 0) || rs_ends_with(url, ".HttpConnectionManager"))
 		return CHAIN_HCM;
-	if ((name && strcmp(name, TCP_NAME) == 0) || ends_with(url, "tcp_proxy.v3.TcpProxy"))
+	if ((name && strcmp(name, TCP_NAME) == 0) || rs_ends_with(url, "tcp_proxy.v3.TcpProxy"))
 		return CHAIN_TCP;
 	return CHAIN_OTHER;
 }
@@ -303,7 +304,7 @@ static int chain_compile(struct rs_build *b, const struct node *n, const char *l
 		ch->src_port_count = ports->len;
 	}
 	ch->terminates_tls =
-	    ends_with(type_url(node_field(n, "transport_socket")), "DownstreamTlsContext");
+	    rs_ends_with(rs_type_url(node_field(n, "transport_socket")), "DownstreamTlsContext");
 	ch->kind = CHAIN_OTHER;
 	for (size_t i = 0; filters && filters->type == NODE_SEQ && i < filters->len; i++) {
 		const struct node *f = filters->items[i];
@@ -324,7 +325,8 @@ static int has_listener_filter(const struct node *l, const char *name, const cha
 	const struct node *list = node_field(l, "listener_filters");
 	for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++) {
 		const char *n = rs_text(list->items[i], "name");
-		if ((n && strcmp(n, name) == 0) || ends_with(type_url(list->items[i]), type_suffix))
+		if ((n && strcmp(n, name) == 0) ||
+		    rs_ends_with(rs_type_url(list->items[i]), type_suffix))
 			return 1;
 	}
 	return 0;
@@ -394,7 +396,7 @@ struct level {
 	const char *why, *field, *actual;
 };
 
-static void ip_text(const struct rs_ip *ip, char *buf, size_t cap)
+void rs_ip_text(const struct rs_ip *ip, char *buf, size_t cap)
 {
 	if (!ip->valid || !inet_ntop(ip->v6 ? AF_INET6 : AF_INET, ip->addr, buf, (socklen_t)cap))
 		snprintf(buf, cap, "(none)");
@@ -454,7 +456,7 @@ static size_t filter_prefix(struct rs_ctx *c, const struct rs_listener *l, uint3
 			best = m;
 	}
 	if (c->note)
-		ip_text(ip, actual, sizeof actual);
+		rs_ip_text(ip, actual, sizeof actual);
 	for (size_t i = 0; i < n; i++) {
 		const struct rs_chain *ch = &l->chains[cand[i]];
 		const struct rs_cidr *list = which == 0   ? ch->dest
@@ -587,7 +589,7 @@ static size_t filter_alpn(struct rs_ctx *c, const struct rs_listener *l, uint32_
 	return k;
 }
 
-static int is_loopback(const struct rs_ip *ip)
+int rs_ip_loopback(const struct rs_ip *ip)
 {
 	static const unsigned char v6_loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	if (!ip->valid)
@@ -648,15 +650,15 @@ static size_t filter_source_port(struct rs_ctx *c, const struct rs_listener *l, 
 
 /* The request's transport protocol and ALPN as the listener filters of l
  * would detect them. */
-static const char *detected_transport(const struct rs_ctx *c, const struct rs_listener *l)
+const char *rs_detected_transport(const struct rs_ctx *c, const struct rs_listener *l)
 {
 	if (c->req->protocol == RESOLVE_PROTO_TLS && l->tls_inspector)
 		return "tls";
 	return "raw_buffer";
 }
 
-static size_t detected_alpn(const struct rs_ctx *c, const struct rs_listener *l,
-                            const char *const **out)
+size_t rs_detected_alpn(const struct rs_ctx *c, const struct rs_listener *l,
+                        const char *const **out)
 {
 	static const char *const h1[] = {"http/1.1"}, *const h2[] = {"h2c"};
 	switch (c->req->protocol) {
@@ -673,183 +675,6 @@ static size_t detected_alpn(const struct rs_ctx *c, const struct rs_listener *l,
 		*out = NULL;
 		return 0;
 	}
-}
-
-/* ---- filter_chain_matcher (xds.type.matcher.v3.Matcher) ---- */
-
-struct fcm_input {
-	const struct rs_ctx *c;
-	const struct rs_listener *l;
-	const struct rs_ip *dst, *src;
-	char buf[512];
-};
-
-/* The value of a network matching input, or NULL when it has none. */
-static const char *fcm_value(struct fcm_input *in, const struct node *input)
-{
-	const char *url = type_url(input);
-	const struct resolve_request *req = in->c->req;
-	if (ends_with(url, "DestinationIPInput")) {
-		ip_text(in->dst, in->buf, sizeof in->buf);
-		return in->buf;
-	}
-	if (ends_with(url, "DestinationPortInput")) {
-		snprintf(in->buf, sizeof in->buf, "%u", (unsigned)req->port);
-		return in->buf;
-	}
-	if (ends_with(url, "SourceIPInput") || ends_with(url, "DirectSourceIPInput")) {
-		if (!in->src->valid)
-			return NULL;
-		ip_text(in->src, in->buf, sizeof in->buf);
-		return in->buf;
-	}
-	if (ends_with(url, "SourcePortInput")) {
-		snprintf(in->buf, sizeof in->buf, "%u", (unsigned)req->source_port);
-		return in->buf;
-	}
-	if (ends_with(url, "SourceTypeInput"))
-		return is_loopback(in->src) || (in->src->valid && in->dst->valid &&
-		                                memcmp(in->src->addr, in->dst->addr, 16) == 0)
-		           ? "local"
-		           : NULL;
-	if (ends_with(url, "ServerNameInput"))
-		return req->sni && in->l->tls_inspector ? req->sni : NULL;
-	if (ends_with(url, "TransportProtocolInput"))
-		return detected_transport(in->c, in->l);
-	if (ends_with(url, "ApplicationProtocolInput")) {
-		const char *const *alpn;
-		size_t n = detected_alpn(in->c, in->l, &alpn), used = 0;
-		if (!n)
-			return NULL;
-		for (size_t i = 0; i < n && used < sizeof in->buf; i++)
-			used += (size_t)snprintf(in->buf + used, sizeof in->buf - used, "%s'%s'",
-			                         i ? "," : "", alpn[i]);
-		return in->buf;
-	}
-	return NULL;
-}
-
-static const char *fcm_eval(struct fcm_input *in, const struct node *m, int depth);
-
-static const char *on_match(struct fcm_input *in, const struct node *om, int depth)
-{
-	const struct node *nested = node_field(om, "matcher");
-	if (nested)
-		return fcm_eval(in, nested, depth + 1);
-	return rs_text(node_field(node_field(om, "action"), "typed_config"), "value");
-}
-
-static int predicate(struct fcm_input *in, const struct node *p, int depth, struct rs_scratch *s)
-{
-	const struct node *v;
-	if (depth > 32)
-		return 0;
-	if ((v = node_field(p, "single_predicate"))) {
-		const char *value = fcm_value(in, node_field(v, "input"));
-		const struct node *sm = node_field(v, "value_match");
-		const char *exact = rs_text(sm, "exact"), *prefix = rs_text(sm, "prefix");
-		if (!value)
-			return 0;
-		if (exact)
-			return strcmp(value, exact) == 0;
-		if (prefix)
-			return strncmp(value, prefix, strlen(prefix)) == 0;
-		(void)s;
-		return 0;
-	}
-	if ((v = node_field(p, "or_matcher")) || (v = node_field(p, "and_matcher"))) {
-		const struct node *list = node_field(v, "predicate");
-		int is_or = node_field(p, "or_matcher") != NULL;
-		for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++)
-			if (predicate(in, list->items[i], depth + 1, s) == is_or)
-				return is_or;
-		return !is_or;
-	}
-	if ((v = node_field(p, "not_matcher")))
-		return !predicate(in, v, depth + 1, s);
-	return 0;
-}
-
-static const char *fcm_eval(struct fcm_input *in, const struct node *m, int depth)
-{
-	const struct node *list = node_field(node_field(m, "matcher_list"), "matchers");
-	const struct node *tree = node_field(m, "matcher_tree");
-	const struct node *no_match = node_field(m, "on_no_match");
-	const char *r;
-	if (depth > 32)
-		return NULL;
-	for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++)
-		if (predicate(in, node_field(list->items[i], "predicate"), depth, NULL) &&
-		    (r = on_match(in, node_field(list->items[i], "on_match"), depth)))
-			return r;
-	if (tree) {
-		const char *value = fcm_value(in, node_field(tree, "input"));
-		const struct node *exact = node_field(node_field(tree, "exact_match_map"), "map");
-		const struct node *prefix = node_field(node_field(tree, "prefix_match_map"), "map");
-		const struct node *custom =
-		    node_field(node_field(tree, "custom_match"), "typed_config");
-		if (value && exact && exact->type == NODE_MAP) {
-			const struct node *om = node_get(exact, value);
-			if (om && (r = on_match(in, om, depth)))
-				return r;
-		}
-		if (value && prefix && prefix->type == NODE_MAP) {
-			size_t best = 0;
-			const struct node *om = NULL;
-			for (size_t i = 0; i < prefix->len; i++) {
-				const char *k = prefix->pairs[i].key->str;
-				size_t len = strlen(k);
-				if (strncmp(value, k, len) == 0 && (len > best || !om)) {
-					best = len;
-					om = prefix->pairs[i].value;
-				}
-			}
-			if (om && (r = on_match(in, om, depth)))
-				return r;
-		}
-		if (custom && ends_with(rs_text(custom, "@type") ? rs_text(custom, "@type") : "",
-		                        "IPMatcher")) {
-			const struct node *rms = node_field(custom, "range_matchers");
-			struct rs_ip ip;
-			int best = -1;
-			const struct node *om = NULL;
-			if (value && rs_ip_parse(value, &ip) == 0)
-				for (size_t i = 0; rms && rms->type == NODE_SEQ && i < rms->len;
-				     i++) {
-					const struct node *ranges =
-					    node_field(rms->items[i], "ranges");
-					for (size_t j = 0;
-					     ranges && ranges->type == NODE_SEQ && j < ranges->len;
-					     j++) {
-						struct rs_cidr cidr;
-						struct rs_ip p;
-						long long len = -1;
-						const struct node *pl =
-						    node_field(ranges->items[j], "prefix_len");
-						if (pl && pl->type == NODE_MAP)
-							pl = node_get(pl, "value");
-						if (rs_ip_parse(
-						        rs_text(ranges->items[j], "address_prefix"),
-						        &p) < 0)
-							continue;
-						if (!pl || node_int(pl, &len) < 0)
-							len = p.v6 ? 128 : 32;
-						memcpy(cidr.addr, p.addr, 16);
-						cidr.v6 = p.v6;
-						cidr.len = (unsigned)len;
-						if (rs_cidr_match(&cidr, &ip) > best) {
-							best = (int)len;
-							om = node_field(rms->items[i], "on_match");
-						}
-					}
-				}
-			if (om && (r = on_match(in, om, depth)))
-				return r;
-		}
-	}
-	if (no_match)
-		return on_match(in, no_match, depth);
-	return NULL;
 }
 
 static const struct rs_chain *by_name(const struct rs_listener *l, const char *name)
@@ -918,12 +743,11 @@ const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listene
 	size_t n = 0;
 	int exact_port = 0, local;
 	const char *const *alpn;
-	size_t alpn_count = detected_alpn(c, l, &alpn);
+	size_t alpn_count = rs_detected_alpn(c, l, &alpn);
 	const char *sni = c->req->sni && l->tls_inspector ? c->req->sni : NULL;
 	char expected[16], actual[16];
 	if (l->chain_matcher) {
-		struct fcm_input in = {c, l, dst, src, {0}};
-		const char *name = fcm_eval(&in, l->chain_matcher, 0);
+		const char *name = rs_chain_matcher_eval(c, l, dst, src);
 		const struct rs_chain *ch = name ? by_name(l, name) : NULL;
 		if (ch) {
 			chain_note(c, ch, RESOLVE_CHOSEN, "filter_chain_matcher", NULL, NULL, name);
@@ -957,13 +781,13 @@ const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listene
 	if (n && (l->levels & LEVEL_SNI))
 		n = filter_sni(c, l, cand, n, sni);
 	if (n && (l->levels & LEVEL_TRANSPORT))
-		n = filter_transport(c, l, cand, n, detected_transport(c, l));
+		n = filter_transport(c, l, cand, n, rs_detected_transport(c, l));
 	if (n && (l->levels & LEVEL_ALPN))
 		n = filter_alpn(c, l, cand, n, alpn, alpn_count);
 	if (n && (l->levels & LEVEL_DIRECT_SRC))
 		n = filter_prefix(c, l, cand, n, src, 1, "direct_source_prefix_ranges");
-	local = is_loopback(src) || (src->valid && dst->valid && src->v6 == dst->v6 &&
-	                             memcmp(src->addr, dst->addr, src->v6 ? 16 : 4) == 0);
+	local = rs_ip_loopback(src) || (src->valid && dst->valid && src->v6 == dst->v6 &&
+	                                memcmp(src->addr, dst->addr, src->v6 ? 16 : 4) == 0);
 	if (n && (l->levels & LEVEL_SOURCE_TYPE))
 		n = filter_source_type(c, l, cand, n, local);
 	if (n && (l->levels & LEVEL_SRC))

@@ -482,6 +482,10 @@ struct rs_ip {
 int rs_ip_parse(const char *s, struct rs_ip *out);
 /* The prefix length by which c covers ip, or -1 when it does not. */
 int rs_cidr_match(const struct rs_cidr *c, const struct rs_ip *ip);
+/* ip as text ("10.0.0.1", "::1") in buf, or "(none)" when it is not valid. */
+void rs_ip_text(const struct rs_ip *ip, char *buf, size_t cap);
+/* Whether ip is a loopback address (127.0.0.0/8 or ::1). */
+int rs_ip_loopback(const struct rs_ip *ip);
 
 enum rs_chain_kind { CHAIN_HCM, CHAIN_TCP, CHAIN_OTHER };
 
@@ -578,6 +582,26 @@ int rs_listener_inline_rcs(const struct node *n, const char *name,
  * closed). Uses the resolver's candidate scratch. */
 const struct rs_chain *rs_chain_select(struct rs_ctx *c, const struct rs_listener *l,
                                        const struct rs_ip *dst, const struct rs_ip *src);
+/* The @type of n's typed_config, or "" (never NULL). */
+const char *rs_type_url(const struct node *n);
+/* Whether s ends with suffix. */
+int rs_ends_with(const char *s, const char *suffix);
+/* The transport protocol the listener filters of l detect for the request
+ * of c: "tls" or "raw_buffer". */
+const char *rs_detected_transport(const struct rs_ctx *c, const struct rs_listener *l);
+/* The application protocols the listener filters of l detect for the
+ * request of c: sets *out (static or the request's, not owned) and returns
+ * how many, 0 when none is detected. */
+size_t rs_detected_alpn(const struct rs_ctx *c, const struct rs_listener *l,
+                        const char *const **out);
+
+/* ---- filter_chain_matcher (chain_matcher.c) ---- */
+
+/* The chain name the action of l->chain_matcher gives the connection of c
+ * (destination dst, source src), or NULL when it matches nothing. The name
+ * points into l's JSON. */
+const char *rs_chain_matcher_eval(const struct rs_ctx *c, const struct rs_listener *l,
+                                  const struct rs_ip *dst, const struct rs_ip *src);
 
 /* ---- clusters and endpoints (cluster.c, lb.c) ---- */
 
