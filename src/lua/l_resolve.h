@@ -1,7 +1,8 @@
 /* Bindings of the resolution engine (src/resolve/): proxy:resolve,
  * meshlua.routes and their route-table userdata, meshlua.check_routes, and
  * the trace userdata ("meshlua.trace") every resolution returns. Shared by
- * l_resolve.c, l_resolve_node.c and l_trace.c only. */
+ * l_resolve.c, l_request.c, l_routes.c, l_resolve_node.c and l_trace.c
+ * only. */
 #ifndef MESHLUA_L_RESOLVE_H
 #define MESHLUA_L_RESOLVE_H
 
@@ -86,6 +87,12 @@ void l_resolve_push_node(lua_State *L, const struct node *n);
 const struct node *l_resolve_load_doc(lua_State *L, int idx, struct yaml_stream *stream,
                                       const char *what);
 
+/* Raises err, formatted with its place, as a Lua error. */
+void l_resolve_raise(lua_State *L, const struct mesh_error *err);
+
 void l_resolve_open_trace(lua_State *L);
+/* Registers the route table type ("meshlua.routes") and sets routes,
+ * check_routes and read_document in the table on top of the stack. */
+void l_resolve_open_routes(lua_State *L);
 
 #endif
