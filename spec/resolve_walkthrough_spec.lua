@@ -88,6 +88,17 @@ describe("the seed walkthrough's request from web-frontend to customers", functi
     assert.matches("\n  outcome         forwarded to " .. trace.endpoint.address:gsub("%.", "%%.") .. ":3000$", text)
   end)
 
+  it("prints a passthrough's endpoint as the address and port the connection was made to", function()
+    -- no service has port 8080 behind customers' IP: route 8080's allow_any
+    -- sends the request to PassthroughCluster (ORIGINAL_DST)
+    local t = proxy:resolve("http://customers:8080/")
+    assert.are.equal("passthrough", t.outcome)
+    local text = tostring(t)
+    local ip = t.request.address:gsub("%.", "%%.")
+    assert.matches("\n  endpoint        " .. ip .. ":8080  %(ORIGINAL_DST: ", text)
+    assert.matches("\n  outcome         passthrough to the original destination " .. ip .. ":8080$", text)
+  end)
+
   it("resolves short names through the mesh, as kube-dns would", function()
     local t = proxy:resolve("http://customers/")
     assert.are.equal(trace.request.address, t.request.address)

@@ -167,7 +167,7 @@ SAY.endpoint = {
   priority = function(n) return ("priority %s"):format(n.expected) end,
   priority_degraded = function(n) return ("priority %s (degraded hosts)"):format(n.expected) end,
   priority_panic = function(n) return ("priority %s, in panic: every host is eligible"):format(n.expected) end,
-  original_dst = function(n) return ("the original destination %s"):format(n.candidate) end,
+  original_dst = function() return "ORIGINAL_DST: the address the connection was made to" end,
   blackhole = function() return "BlackHoleCluster: the connection is dropped" end,
   endpoints_unknown = function() return "the snapshot has no endpoint data for this cluster" end,
   no_endpoints = function() return "the cluster has no endpoints" end,
@@ -314,6 +314,10 @@ function M.format(trace)
   for _, s in ipairs(trace.steps) do
     local name = candidate_name(s.step, s.chosen)
     if s.step == "virtual_host" and s.chosen then name = s.chosen.candidate end
+    local ep = trace.endpoint
+    if s.step == "endpoint" and s.chosen and s.chosen.why == "original_dst" and ep and (ep.port or 0) > 0 then
+      name = ("%s:%d"):format(ep.address, ep.port)
+    end
     local why = s.chosen and s.chosen.text or ""
     if s.chosen or #s.info > 0 then
       local info_text = {}
