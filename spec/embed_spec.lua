@@ -139,6 +139,6 @@ describe("the bundled Lua library", function()
     for _, name in ipairs({ "meshlua.help", "meshlua.prelude" }) do
       assert.truthy(modules and (", " .. modules .. ","):find(", " .. name .. ",", 1, true), name)
     end
-    assert.truthy(r.stdout:find('No help on "nope". Topics: commands, keys, modules, walkthrough.', 1, true))
+    assert.truthy(r.stdout:find('No help on "nope". Topics: commands, keys, modules, resolve, walkthrough.', 1, true))
   end)
 end)

@@ -53,6 +53,7 @@ Or run it all, with checks:  meshlua examples/envoy-demo.lua [--pause] [--step N
 
 topics.resolve = [[
 Where does a request go, and why (Envoy's own rules, step by step):
+  mesh = require("meshlua.kubectl").mesh()         -- the cluster kubectl acts on
   p = mesh:proxy("deployment/web-frontend")        -- or meshlua.load("dump.json")
   t = p:resolve("http://customers.default.svc.cluster.local/")
   t                     the walkthrough: listener, filter chain, route, cluster, endpoint
@@ -84,7 +85,14 @@ function M.text(topic)
   if text then
     return text
   end
-  return ("No help on %q. Topics: commands, keys, modules, walkthrough.\n"):format(tostring(topic))
+  local names = { "modules" }
+  for name in pairs(topics) do
+    if name ~= "" then
+      names[#names + 1] = name
+    end
+  end
+  table.sort(names)
+  return ("No help on %q. Topics: %s.\n"):format(tostring(topic), table.concat(names, ", "))
 end
 
 return M
