@@ -67,6 +67,9 @@ describe("sidecar injection", function()
     assert.is_false(m:pod("deployment/opt-out-label").sidecar)
     assert.is_false(m:pod("deployment/opt-out-annotation").sidecar)
     assert.are.equal('its template says sidecar.istio.io/inject: "false"', m:pod("deployment/opt-out-annotation").injection)
+    local _, why = m:pod("deployment/opt-out-label"):has_proxy()
+    assert.truthy(why:find('(remove sidecar.istio.io/inject: "false" from the pod template)', 1, true))
+    assert.is_nil(why:find("label the namespace", 1, true))
   end)
 
   it("honours istio-injection=disabled and istio.io/rev", function()
@@ -90,6 +93,14 @@ describe("sidecar injection", function()
     assert.is_false(agent.sidecar)
     assert.are.equal("172.18.0.2", agent.ip)
     assert.is_true(agent.host_network)
+    -- No advice to label the namespace: Istio's webhook ignores these pods whatever the labels.
+    local coredns = m:pod("deployment/coredns", "kube-system")
+    local _, why = coredns:has_proxy()
+    assert.are.equal(("pod %s.kube-system has no Envoy: it has no istio-proxy sidecar because Istio never "
+      .. "injects pods in the Kubernetes system namespaces"):format(coredns.name), why)
+    _, why = agent:has_proxy()
+    assert.are.equal(("pod %s.default has no Envoy: it has no istio-proxy sidecar because pods on the host "
+      .. "network are never injected"):format(agent.name), why)
   end)
 
   it("treats an ingress gateway's pod as a proxy of its own", function()

@@ -214,6 +214,8 @@ struct mesh_pod {
 	int ready;             /* every container ready (the Ready condition) */
 	enum mesh_proxy_type proxy;
 	const char *injection;   /* why the pod has or lacks a sidecar, a sentence */
+	const char *injection_fix; /* how to give it one, a sentence; NULL when nothing can
+	                            * (system namespaces, host network) or it has one */
 	const char *owner_kind;  /* "Deployment", "StatefulSet", "DaemonSet"; NULL for a bare pod */
 	const char *owner_name;  /* the workload's name */
 	const char *replica_set; /* Deployments: "<deployment>-<hash>"; NULL otherwise */

@@ -286,6 +286,7 @@ static int prepare_update(struct apply_ctx *a, struct mesh_object *o, struct mes
 		p->node_name = object_strdup(o, cur->pod->node_name);
 		p->proxy = cur->pod->proxy;
 		p->injection = cur->pod->injection;
+		p->injection_fix = cur->pod->injection_fix;
 		p->ready = cur->pod->ready;
 		if (!p->ip || !p->node_name)
 			return txn_oom(a->t);

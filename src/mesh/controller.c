@@ -102,7 +102,11 @@ void controller_decide_proxy(const struct mesh_object *ns_obj, const char *ns,
 	const char *inject_annotation = mesh_labels_get(annotations, "sidecar.istio.io/inject");
 	const char *ns_inject = mesh_labels_get(ns_labels, "istio-injection");
 	const char *ns_rev = mesh_labels_get(ns_labels, "istio.io/rev");
+	static const char relabel[] =
+	    "label the namespace istio-injection=enabled, then restart the "
+	    "workload: kubectl rollout restart";
 	pod->proxy = MESH_PROXY_NONE;
+	pod->injection_fix = NULL;
 	if (is_gateway(labels, spec)) {
 		pod->proxy = MESH_PROXY_GATEWAY;
 		pod->injection = "it is an Istio gateway: its istio-proxy container is the Envoy";
@@ -113,9 +117,14 @@ void controller_decide_proxy(const struct mesh_object *ns_obj, const char *ns,
 		pod->injection = "Istio never injects pods in the Kubernetes system namespaces";
 	} else if (ns_inject && strcmp(ns_inject, "disabled") == 0) {
 		pod->injection = "its namespace is labelled istio-injection=disabled";
+		pod->injection_fix =
+		    "label the namespace istio-injection=enabled --overwrite, then "
+		    "restart the workload: kubectl rollout restart";
 	} else if ((inject && strcmp(inject, "false") == 0) ||
 	           (inject_annotation && strcmp(inject_annotation, "false") == 0)) {
 		pod->injection = "its template says sidecar.istio.io/inject: \"false\"";
+		pod->injection_fix =
+		    "remove sidecar.istio.io/inject: \"false\" from the pod template";
 	} else if (ns_inject && strcmp(ns_inject, "enabled") == 0) {
 		pod->proxy = MESH_PROXY_SIDECAR;
 		pod->injection = "its namespace was labelled istio-injection=enabled when it was "
@@ -130,6 +139,7 @@ void controller_decide_proxy(const struct mesh_object *ns_obj, const char *ns,
 		pod->injection =
 		    "its namespace was not labelled istio-injection=enabled when it was "
 		    "created";
+		pod->injection_fix = relabel;
 	}
 }
 

@@ -183,10 +183,14 @@ int mesh_pod_proxy_check(const struct mesh_object *pod, struct mesh_error *err)
 		               mesh_kind_info(pod->kind)->kind, pod->name);
 		return -1;
 	}
-	mesh_error_set(err, NULL, 0, 0,
-	               "pod %s.%s has no Envoy: it has no istio-proxy sidecar because %s (label "
-	               "the namespace istio-injection=enabled, then restart the workload: kubectl "
-	               "rollout restart)",
-	               pod->name, pod->namespace_, pod->pod->injection);
+	if (pod->pod->injection_fix)
+		mesh_error_set(
+		    err, NULL, 0, 0,
+		    "pod %s.%s has no Envoy: it has no istio-proxy sidecar because %s (%s)",
+		    pod->name, pod->namespace_, pod->pod->injection, pod->pod->injection_fix);
+	else
+		mesh_error_set(err, NULL, 0, 0,
+		               "pod %s.%s has no Envoy: it has no istio-proxy sidecar because %s",
+		               pod->name, pod->namespace_, pod->pod->injection);
 	return -1;
 }

@@ -245,7 +245,8 @@ int controller_reconcile(struct txn *t, enum mesh_kind kind, const char *ns, con
 /* Recomputes every workload's status from its pods (after a commit). */
 void controller_update_status(struct mesh *m);
 /* Decides sidecar injection for a pod created now in namespace ns with these
- * labels and annotations: sets pod->proxy and pod->injection (a literal).
+ * labels and annotations: sets pod->proxy, pod->injection and pod->injection_fix
+ * (literals).
  * Also used for bare Pods. */
 void controller_decide_proxy(const struct mesh_object *ns_obj, const char *ns,
                              const struct mesh_labels *labels,
