@@ -12,11 +12,14 @@
 -- through), 1 otherwise, so scripts can check a route.
 local args = { ... }
 
+-- The demo's manifests, beside this script (it runs from any directory).
+local dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+
 local function demo_proxy()
   local mesh = meshlua.mesh({ profile = "seed" })
-  mesh:apply("examples/bigbang-cluster.yaml")
+  mesh:apply(dir .. "/bigbang-cluster.yaml")
   mesh:label("namespace", "default", { ["istio-injection"] = "enabled" })
-  mesh:apply("examples/envoy-demo-apps.yaml")
+  mesh:apply(dir .. "/envoy-demo-apps.yaml")
   return mesh:proxy("deployment/web-frontend")
 end
 

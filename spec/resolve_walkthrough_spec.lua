@@ -181,6 +181,12 @@ describe("examples/trace.lua", function()
     assert.matches("\n  outcome         forwarded to [%d.]+:3000\n$", r.stdout)
   end)
 
+  it("finds the demo's manifests beside itself, from any directory", function()
+    local r = process.meshlua({ "trace.lua" }, { cwd = "examples" })
+    assert.are.equal(0, r.code, r.stderr)
+    assert.matches("\n  outcome         forwarded to [%d.]+:3000\n$", r.stdout)
+  end)
+
   it("traces a request through a real dump, with headers, and exits 1 when it is not forwarded", function()
     local r = process.meshlua({ "examples/trace.lua", "../shared/fixtures/istioctl/describe/http_config.json",
       "http://productpage:9080/login", "10.96.1.1", "end-user=jason" })
