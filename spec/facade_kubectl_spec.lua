@@ -216,6 +216,18 @@ describe("kubectl get", function()
     assert.truthy(r.out:find("\nservice/customers "), r.out)
   end)
 
+  it("prints Endpoints with their own columns and names (ep, endpoints)", function()
+    local pod = kubectl.mesh():pod("deployment/customers-v1")
+    for _, word in ipairs({ "ep", "endpoints" }) do
+      local t = rows(k("get " .. word).out)
+      assert.are.same({ "NAME", "ENDPOINTS", "AGE" }, t[1])
+      assert.are.same({ "customers", pod.ip .. ":3000", "0s" }, t[2])
+    end
+    assert.are.equal("endpoints/customers\n", k("get ep customers -o name").out)
+    local r = k("get svc,ep")
+    assert.truthy(r.out:find("\n\nNAME%s+ENDPOINTS%s+AGE\nendpoints/customers "), r.out)
+  end)
+
   it("lists across namespaces with -A and by label with -l", function()
     local r = k("get svc -A")
     assert.truthy(r.out:find("^NAMESPACE%s+NAME"))

@@ -19,6 +19,9 @@ function M.object_name(obj)
   return obj.kind:lower() .. (group and ("." .. group) or "") .. "/" .. obj.name
 end
 
+-- kubectl's names of the Endpoints type (the mesh lists their Services).
+local ENDPOINTS = { endpoints = true, endpoint = true, ep = true }
+
 -- The table of one type's objects. opts: wide, all_namespaces,
 -- label_columns, show_labels, no_headers, with_kind, now.
 local function render(objects, plural, opts)
@@ -47,7 +50,8 @@ local function render(objects, plural, opts)
     local cells = printers.row(obj, popts, opts.now)
     if opts.with_kind then
       local i = opts.all_namespaces and 2 or 1
-      cells[i] = M.object_name(obj):gsub("/[^/]*$", "/" .. cells[i])
+      local name = plural == "endpoints" and "endpoints/" or M.object_name(obj)
+      cells[i] = name:gsub("/[^/]*$", "/" .. cells[i])
     end
     if opts.show_labels then
       cells[#cells + 1] = printers.format_labels(obj.labels)
@@ -178,14 +182,17 @@ function M.command()
           values[#values + 1] = g.objects
           if output == "name" then
             for _, obj in ipairs(g.objects) do
-              ctx:write(M.object_name(obj), "\n")
+              ctx:write(ENDPOINTS[g.kind:lower()] and ("endpoints/" .. obj.name) or M.object_name(obj), "\n")
               shown = shown + 1
             end
           elseif #g.objects > 0 then
             if shown > 0 then
               ctx:write("\n")
             end
-            ctx:write(render(g.objects, g.objects[1].resource, { wide = output == "wide", all_namespaces = all,
+            -- Endpoints come from the mesh as their Services: the type asked
+            -- for picks the printer.
+            local plural = ENDPOINTS[g.kind:lower()] and "endpoints" or g.objects[1].resource
+            ctx:write(render(g.objects, plural, { wide = output == "wide", all_namespaces = all,
               label_columns = f["label-columns"], show_labels = f["show-labels"], no_headers = f["no-headers"],
               with_kind = #order > 1, now = mesh.now }))
             shown = shown + 1
