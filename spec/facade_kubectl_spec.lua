@@ -228,6 +228,126 @@ describe("kubectl get", function()
     assert.truthy(r.out:find("\n\nNAME%s+ENDPOINTS%s+AGE\nendpoints/customers "), r.out)
   end)
 
+  -- What the endpoints controller writes (pkg/controller/endpoint
+  -- syncService, RepackSubsets): the Service's name, namespace and labels,
+  -- the last-change-trigger-time (a pod's Ready lastTransitionTime), one
+  -- subset of the pods serving the same ports, each address with nodeName
+  -- and a Pod targetRef (kind, name, namespace, uid), ports named as the
+  -- Service port with the target port resolved on the pod.
+  it("prints -o json|yaml of Endpoints as the endpoints controller writes them", function()
+    local cjson = require("cjson")
+    assert.are.equal(0, k("scale deployment customers-v1 --replicas 2").code)
+    local pods = {}
+    for _, p in ipairs(kubectl.mesh():get("pods", { selector = "app=customers" })) do
+      pods[#pods + 1] = p
+    end
+    table.sort(pods, function(a, b) return a.ip < b.ip end)
+    assert.are.equal(2, #pods)
+    local ready_at = cjson.decode(pods[2]:json()).status.conditions[2]
+    assert.are.equal("Ready", ready_at.type)
+    local ep = cjson.decode(k("get ep customers -o json").out)
+    assert.are.equal("v1", ep.apiVersion)
+    assert.are.equal("Endpoints", ep.kind)
+    assert.are.equal("customers", ep.metadata.name)
+    assert.are.equal("default", ep.metadata.namespace)
+    assert.are.same({ app = "customers" }, ep.metadata.labels)
+    assert.are.same({ ["endpoints.kubernetes.io/last-change-trigger-time"] = ready_at.lastTransitionTime },
+      ep.metadata.annotations)
+    assert.truthy(ep.metadata.uid:find("^%x+%-%x+%-%x+%-%x+%-%x+$"))
+    assert.are_not.equal(kubectl.mesh():find("svc", "customers").uuid, ep.metadata.uid)
+    local function address(p)
+      return { ip = p.ip, nodeName = p.node,
+        targetRef = { kind = "Pod", name = p.name, namespace = "default", uid = p.uuid } }
+    end
+    assert.are.same({ {
+      addresses = { address(pods[1]), address(pods[2]) },
+      ports = { { name = "http", port = 3000, protocol = "TCP" } },
+    } }, ep.subsets)
+    -- -o yaml: the same object through sigs.k8s.io/yaml (keys sorted, lists flush).
+    local yaml = k("get ep customers -o yaml").out
+    local function has(text)
+      assert.truthy(yaml:find(text, 1, true), yaml)
+    end
+    assert.are.equal("apiVersion: v1\nkind: Endpoints\nmetadata:\n  annotations:\n"
+      .. "    endpoints.kubernetes.io/last-change-trigger-time: \"" .. ready_at.lastTransitionTime .. "\"\n",
+      yaml:sub(1, #"apiVersion: v1\nkind: Endpoints\nmetadata:\n  annotations:\n"
+        + #"    endpoints.kubernetes.io/last-change-trigger-time: \"\"\n" + #ready_at.lastTransitionTime))
+    has("\nsubsets:\n- addresses:\n  - ip: " .. pods[1].ip .. "\n    nodeName: " .. pods[1].node
+      .. "\n    targetRef:\n      kind: Pod\n      name: " .. pods[1].name .. "\n      namespace: default\n"
+      .. "      uid: " .. pods[1].uuid .. "\n  - ip: " .. pods[2].ip .. "\n")
+    assert.are.equal("\n  ports:\n  - name: http\n    port: 3000\n    protocol: TCP\n",
+      yaml:sub(-#"\n  ports:\n  - name: http\n    port: 3000\n    protocol: TCP\n"))
+    -- Several: a List, as for every kind; the mesh's list prints the same.
+    local list = cjson.decode(k("get ep -o json").out)
+    assert.are.equal("List", list.kind)
+    assert.are.same({ "customers", "kubernetes", "web-frontend" },
+      { list.items[1].metadata.name, list.items[2].metadata.name, list.items[3].metadata.name })
+    assert.are.equal("Endpoints", list.items[2].kind)
+    assert.are.same(ep, cjson.decode(kubectl.mesh():get("ep", { name = "customers" }):json()))
+    assert.are.equal(k("get ep customers -o yaml").out, kubectl.mesh():get("ep", { name = "customers" }):yaml())
+    -- svc,ep: each type as itself.
+    list = cjson.decode(k("get svc,ep customers -o json").out)
+    assert.are.same({ "Service", "Endpoints" }, { list.items[1].kind, list.items[2].kind })
+  end)
+
+  it("lists an unready pod under notReadyAddresses", function()
+    k("scale deployment customers-v1 --replicas 2")
+    local m = kubectl.mesh()
+    local pod = m:pod("deployment/customers-v1")
+    m:set_ready(pod, false)
+    local ep = require("cjson").decode(k("get ep customers -o json").out)
+    assert.are.equal(1, #ep.subsets)
+    assert.are.equal(1, #ep.subsets[1].addresses)
+    assert.are_not.equal(pod.ip, ep.subsets[1].addresses[1].ip)
+    assert.are.same({ { ip = pod.ip, nodeName = pod.node,
+      targetRef = { kind = "Pod", name = pod.name, namespace = "default", uid = pod.uuid } } },
+      ep.subsets[1].notReadyAddresses)
+    assert.are.same({ { name = "http", port = 3000, protocol = "TCP" } }, ep.subsets[1].ports)
+  end)
+
+  it("gives a headless Service Endpoints, selector-less and ExternalName ones none", function()
+    kubectl.mesh():apply_string([[
+apiVersion: v1
+kind: Service
+metadata:
+  name: customers-headless
+spec:
+  clusterIP: None
+  selector:
+    app: customers
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: external-db
+spec:
+  ports:
+  - port: 5432
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: docs
+spec:
+  type: ExternalName
+  externalName: docs.example.com
+]], "extra.yaml")
+    local pod = kubectl.mesh():pod("deployment/customers-v1")
+    local ep = require("cjson").decode(k("get ep customers-headless -o json").out)
+    -- The controller labels a headless Service's Endpoints, and keeps the
+    -- addresses of one without ports in a subset without ports.
+    assert.are.same({ ["service.kubernetes.io/headless"] = "" }, ep.metadata.labels)
+    assert.are.same({ { addresses = { { ip = pod.ip, nodeName = pod.node,
+      targetRef = { kind = "Pod", name = pod.name, namespace = "default", uid = pod.uuid } } } } }, ep.subsets)
+    for _, name in ipairs({ "external-db", "docs" } ) do
+      local r = k("get ep " .. name .. " -o json")
+      assert.are.equal(1, r.code)
+      assert.are.equal(('Error from server (NotFound): endpoints "%s" not found\n'):format(name), r.err)
+    end
+    assert.are.equal("endpoints/customers\nendpoints/customers-headless\nendpoints/kubernetes\n"
+      .. "endpoints/web-frontend\n", k("get ep -o name").out)
+  end)
+
   it("lists across namespaces with -A and by label with -l", function()
     local r = k("get svc -A")
     assert.truthy(r.out:find("^NAMESPACE%s+NAME"))

@@ -79,7 +79,6 @@ log-agent   1         1         1       1            1           <none>         
     assert.are.equal([[
 NAME        ENDPOINTS                                                  AGE
 db          10.42.0.5:5432,10.42.0.6:5432                              5h2m
-payments    <none>                                                     5h2m
 reviews     10.42.0.3:9080,10.42.0.4:9080                              5h2m
 shop-edge   10.42.0.3:9080,10.42.0.4:9080,10.42.0.3:9080 + 1 more...   5h2m
 ]], table_of(m, "endpoints"))

@@ -213,7 +213,7 @@ struct mesh_pod {
 	const char *node_name; /* the one node */
 	int ready;             /* every container ready (the Ready condition) */
 	enum mesh_proxy_type proxy;
-	const char *injection;   /* why the pod has or lacks a sidecar, a sentence */
+	const char *injection;     /* why the pod has or lacks a sidecar, a sentence */
 	const char *injection_fix; /* how to give it one, a sentence; NULL when nothing can
 	                            * (system namespaces, host network) or it has one */
 	const char *owner_kind;  /* "Deployment", "StatefulSet", "DaemonSet"; NULL for a bare pod */
@@ -363,6 +363,12 @@ struct mesh_endpoint {
  * the mesh stay valid until the next mutation. */
 int mesh_service_endpoints(const struct mesh *m, const struct mesh_object *service,
                            struct mesh_endpoint **out, size_t *count);
+
+/* 1 when the cluster holds an Endpoints object for the Service: the
+ * endpoints controller makes one for each Service with a selector that is
+ * not ExternalName, kube-apiserver keeps `kubernetes`'s; 0 otherwise
+ * (selector-less Services get theirs from outside, ExternalName none). */
+int mesh_service_has_endpoints(const struct mesh_object *service);
 
 /* Finds a pod the way istioctl and kubectl accept one: "<kind>/<name>" for a
  * Deployment, StatefulSet, DaemonSet or Service (its first pod: ready

@@ -166,12 +166,14 @@ static void push_selector_text(lua_State *L, const struct mesh_selector *sel)
 	lua_remove(L, -2);
 }
 
-/* A UUID derived from the object's uid and identity (stable across runs). */
-static void push_uuid(lua_State *L, const struct mesh_object *o)
+/* A UUID derived from the object's uid and identity (stable across runs);
+ * kind names the object it identifies (the object's kind, or "Endpoints"
+ * for a Service's Endpoints). */
+static void push_uuid(lua_State *L, const struct mesh_object *o, const char *kind)
 {
 	unsigned long long h1 = 14695981039346656037ULL, h2;
 	char text[40];
-	const char *parts[3] = {o->namespace_, o->name, mesh_kind_info(o->kind)->kind};
+	const char *parts[3] = {o->namespace_, o->name, kind};
 	for (int p = 0; p < 3; p++)
 		for (const char *s = parts[p]; *s; s++) {
 			h1 ^= (unsigned char)*s;
@@ -214,7 +216,7 @@ static int common_field(lua_State *L, const struct mesh_object *o, const char *k
 	else if (strcmp(key, "uid") == 0)
 		lua_pushinteger(L, (lua_Integer)o->uid);
 	else if (strcmp(key, "uuid") == 0)
-		push_uuid(L, o);
+		push_uuid(L, o, mesh_kind_info(o->kind)->kind);
 	else if (strcmp(key, "created") == 0)
 		lua_pushinteger(L, (lua_Integer)o->created);
 	else if (strcmp(key, "generation") == 0)
@@ -348,6 +350,10 @@ static int l_object_index(lua_State *L)
 	}
 	if (strcmp(key, "mesh") == 0) {
 		lua_getiuservalue(L, 1, UV_MESH);
+		return 1;
+	}
+	if (o->service && strcmp(key, "endpoints_uuid") == 0) { /* its Endpoints' uid */
+		push_uuid(L, o, "Endpoints");
 		return 1;
 	}
 	if ((o->service && service_field(L, o->service, key)) ||

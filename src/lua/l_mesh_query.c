@@ -55,6 +55,8 @@ static void push_objects(lua_State *L, int mesh_idx, const struct query *q)
 			continue;
 		if (q->selector && !mesh_selector_matches(&sel, &o->labels))
 			continue;
+		if (q->endpoints && !mesh_service_has_endpoints(o))
+			continue; /* no Endpoints object to list */
 		found[n++] = o;
 	}
 	if (q->selector)

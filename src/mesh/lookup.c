@@ -89,6 +89,14 @@ int mesh_service_endpoints(const struct mesh *m, const struct mesh_object *servi
 	return 0;
 }
 
+int mesh_service_has_endpoints(const struct mesh_object *service)
+{
+	const struct mesh_service *s = service->service;
+	if (!s || service->deleted)
+		return 0;
+	return s->apiserver_ip || (s->has_selector && s->type != MESH_SVC_EXTERNAL_NAME);
+}
+
 /* kubectl's choice of "the" pod of a workload (podutils.ByLogging, as far as
  * the simulation has states): ready before not ready, then the oldest. */
 static int better(const struct mesh_object *a, const struct mesh_object *b)

@@ -189,25 +189,37 @@ function M.object(obj)
   return t
 end
 
---- kubectl get -o json|yaml of items: the object itself when one was asked
--- for by name (opts.by_name), else a List.
-function M.list_text(items, opts, format)
-  local value
-  if opts.by_name and #items == 1 then
-    value = M.object(items[1])
-  else
-    local list = array()
-    for i, obj in ipairs(items) do
-      list[i] = M.object(obj)
-    end
-    value = { apiVersion = "v1", kind = "List", items = list, metadata = { resourceVersion = "" } }
-  end
+--- kubectl get -o json|yaml text of value (an object or a List table).
+function M.text(value, format)
   if format == "yaml" then
     -- kubectl's YAMLPrinter is sigs.k8s.io/yaml: the JSON, then JSONToYAML
     -- (go-yaml v2's quoting, key order and folding, done in C).
     return meshlua._xds.yaml(encode.json(value))
   end
   return encode.json(value) .. "\n"
+end
+
+--- The List kubectl prints for several objects (values: object tables).
+function M.list(values)
+  return { apiVersion = "v1", kind = "List", items = array(values), metadata = { resourceVersion = "" } }
+end
+
+--- kubectl get -o json|yaml of items: the object itself when one was asked
+-- for by name (opts.by_name), else a List. opts.kind "endpoints": items are
+-- Services printed as their Endpoints (meshlua.kube.endpoints).
+function M.list_text(items, opts, format)
+  local build = M.object
+  if opts.kind == "endpoints" then
+    build = require("meshlua.kube.endpoints").object
+  end
+  if opts.by_name and #items == 1 then
+    return M.text(build(items[1]), format)
+  end
+  local values = {}
+  for i, obj in ipairs(items) do
+    values[i] = build(obj)
+  end
+  return M.text(M.list(values), format)
 end
 
 return M

@@ -167,14 +167,19 @@ function M.command()
           ctx:write(output == "json" and list:json() or list:yaml())
           return list
         end
-        local all_objects = {}
+        local resource = require("meshlua.kube.resource")
+        local all_objects, manifests = {}, {}
         for _, g in ipairs(groups) do
+          -- Endpoints come from the mesh as their Services.
+          local build = ENDPOINTS[g.kind:lower()] and require("meshlua.kube.endpoints").object
+            or resource.object
           for _, obj in ipairs(g.objects) do
             all_objects[#all_objects + 1] = obj
+            manifests[#manifests + 1] = build(obj)
           end
         end
         if #all_objects > 0 or #missing == 0 then
-          ctx:write(require("meshlua.kube.resource").list_text(all_objects, {}, output))
+          ctx:write(resource.text(resource.list(manifests), output))
         end
         values[1] = all_objects
       else
