@@ -303,6 +303,10 @@ describe("kubectl get", function()
       targetRef = { kind = "Pod", name = pod.name, namespace = "default", uid = pod.uuid } } },
       ep.subsets[1].notReadyAddresses)
     assert.are.same({ { name = "http", port = 3000, protocol = "TCP" } }, ep.subsets[1].ports)
+    -- formatEndpoints lists ready addresses only: with none ready the cell is
+    -- empty, and "<none>" is for an Endpoints with no subsets at all
+    for _, p in ipairs(m:pods({ namespace = "default", selector = "app=customers" })) do m:set_ready(p, false) end
+    assert.matches("^NAME +ENDPOINTS +AGE\ncustomers +%d+s\n$", k("get ep customers").out)
   end)
 
   it("gives a headless Service Endpoints, selector-less and ExternalName ones none", function()

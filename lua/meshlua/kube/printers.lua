@@ -85,7 +85,8 @@ local function ports(obj)
 end
 
 -- kubectl's ENDPOINTS cell: at most 3 ip:port, then " + N more..."
--- (formatEndpoints); ready addresses only.
+-- (formatEndpoints); ready addresses only: "<none>" when the Endpoints
+-- has no subsets, an empty cell when its addresses are all not ready.
 local function endpoints_cell(obj)
   local list, count = {}, 0
   local eps = obj:endpoints()
@@ -97,7 +98,7 @@ local function endpoints_cell(obj)
       end
     end
   end
-  if count == 0 then
+  if #eps == 0 then
     return "<none>"
   end
   local text = table.concat(list, ",")
