@@ -12,12 +12,7 @@ local SIDECAR = F .. "compare/configdump.json"          -- has none
 
 local ADMIN = "type.googleapis.com/envoy.admin.v3."
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 local function types(text)
   local t = {}

@@ -127,12 +127,7 @@ local DUMP = [[
 
 local ROUTES = "../shared/fixtures/istioctl/writer-configdump/routes/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 describe("the Envoy admin pages' JSON, byte for byte", function()
   local server

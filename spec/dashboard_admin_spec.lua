@@ -7,12 +7,7 @@ local http = require("spec.helpers.http")
 local DUMP = "../shared/fixtures/istioctl/proxyconfig/config_dump.json"
 local SIDECAR = "../shared/fixtures/istioctl/compare/configdump.json"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 local function short_type(t)
   return (t:gsub("^type%.googleapis%.com/envoy%.admin%.v3%.", ""))

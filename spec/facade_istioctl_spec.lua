@@ -9,12 +9,7 @@ local process = require("process")
 
 local FIX = "../shared/fixtures/istioctl/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 local function i(line)
   return istioctl.exec(line)

@@ -4,12 +4,7 @@ local tabwriter = require("meshlua.tabwriter")
 
 local FIXTURES = "../shared/fixtures/istioctl/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
+local read = require("spec.helpers.process").read_file
 
 describe("meshlua.tabwriter", function()
   it("lays out a routes table exactly as istioctl's golden (padding 5, trailing spaces)", function()

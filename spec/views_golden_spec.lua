@@ -4,12 +4,7 @@
 local F = "../shared/fixtures/istioctl/"
 local W = F .. "writer-configdump/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 describe("proxy-config goldens", function()
   it("prints `pc all` as istioctl does, with and without headers", function()

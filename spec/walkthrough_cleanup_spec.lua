@@ -8,12 +8,7 @@ local process = require("process")
 
 local APPS = "examples/envoy-demo-apps.yaml"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 -- The demo apps' manifest without the documents of kind `kind`.
 local function apps_without(kind)

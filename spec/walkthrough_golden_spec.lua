@@ -10,12 +10,7 @@ local process = require("process")
 
 local GOLDEN = "spec/fixtures/walkthrough/envoy-demo.out"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 local function ports_as_is(text)
   return (text:gsub("(\nhttp://localhost:)%d+\n", "%1PORT\n"))

@@ -8,12 +8,7 @@ local process = require("process")
 
 local GOLDEN = "spec/fixtures/walkthrough/envoy-demo.out"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers.process").read_file
 
 -- The commands of the golden run, in order, each with the output the demo
 -- showed for it: a "$ " or "> " line, then everything up to the blank line

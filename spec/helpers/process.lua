@@ -13,12 +13,15 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
-local function read_file(path)
+--- The whole contents of the file at path (raises when it cannot be read).
+function M.read_file(path)
   local f = assert(io.open(path, "rb"))
   local data = f:read("a")
   f:close()
   return data
 end
+
+local read_file = M.read_file
 
 --- Writes data to a new temporary file and returns its path.
 function M.temp_file(data)
