@@ -3,6 +3,8 @@
 #ifndef MESHLUA_LUA_BINDINGS_H
 #define MESHLUA_LUA_BINDINGS_H
 
+#include <stddef.h>
+
 #include <lua.h>
 
 struct node;
@@ -23,6 +25,19 @@ int meshlua_l_bundled_modules(lua_State *L);
 /* Pushes a list userdata over the items table at items_idx with the
  * presenter table at presenter_idx (see l_list.c). */
 void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx);
+
+/* Makes the items first to last of a lazy list into the table at index
+ * items (absolute), each one that is not there yet, from data. */
+typedef void (*meshlua_list_fill)(lua_State *L, void *data, int items, lua_Integer first,
+                                  lua_Integer last);
+
+/* Pushes a list of count items made on demand by fill (see l_list.c), with
+ * the presenter table at presenter_idx. Returns size zeroed bytes (aligned
+ * as malloc's) for fill's data: the caller fills them, the list owns them
+ * and calls release(data) once every item is made or the list is
+ * collected (release must accept the zeroed bytes). */
+void *meshlua_push_lazy_list(lua_State *L, lua_Integer count, size_t size, meshlua_list_fill fill,
+                             void (*release)(void *data), int presenter_idx);
 
 /* meshlua.list(items [, presenter]) -> list. */
 int meshlua_l_list(lua_State *L);

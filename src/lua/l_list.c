@@ -7,7 +7,14 @@
  * A presenter is a table { name = "listeners", tostring = function(items,
  * list) ... end, methods = { json = function(list, ...) ... end } }. Each
  * presenter gets one metatable (cached in the presenter under __meta), so
- * the REPL completes a list's methods. */
+ * the REPL completes a list's methods.
+ *
+ * A lazy list (meshlua_push_lazy_list) makes its items from C data when
+ * they are first needed: `#list` makes none, `list[i]` makes item i (the
+ * same table from then on), anything else that sees every item (iteration,
+ * tostring, methods) makes all of them first; the data is released once
+ * every item exists. An apply's 20,000 changes cost nothing until read. */
+#include <stddef.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -15,9 +22,79 @@
 
 #include "lua/bindings.h"
 
-enum { UV_ITEMS = 1, UV_PRESENTER, UV_POSITIONS, UV_COUNT = UV_POSITIONS };
+enum { UV_ITEMS = 1, UV_PRESENTER, UV_POSITIONS, UV_SOURCE, UV_COUNT = UV_SOURCE };
 
-#define LIST_MARK "meshlua.list"
+#define LIST_MARK   "meshlua.list"
+#define SOURCE_MARK "meshlua.list_source"
+
+/* UV_SOURCE of a lazy list whose items are not all made yet (then nil):
+ * a userdata holding this header, then the caller's data. */
+struct list_source {
+	lua_Integer count; /* the list's length */
+	lua_Integer made;  /* items made so far */
+	meshlua_list_fill fill;
+	void (*release)(void *data);
+	int released;
+	/* the caller's data follows, aligned as malloc would */
+};
+
+#define SOURCE_HEADER                                                                              \
+	((sizeof(struct list_source) + sizeof(max_align_t) - 1) / sizeof(max_align_t) *            \
+	 sizeof(max_align_t))
+
+static void *source_data(struct list_source *src)
+{
+	return (char *)src + SOURCE_HEADER;
+}
+
+static void source_release(struct list_source *src)
+{
+	if (!src->released) {
+		src->released = 1;
+		src->release(source_data(src));
+	}
+}
+
+static int l_source_gc(lua_State *L)
+{
+	source_release(lua_touserdata(L, 1));
+	return 0;
+}
+
+/* The source of the list at idx, or NULL when every item exists. Pushes
+ * nothing. */
+static struct list_source *get_source(lua_State *L, int idx)
+{
+	struct list_source *src = NULL;
+	if (lua_getiuservalue(L, idx, UV_SOURCE) == LUA_TUSERDATA)
+		src = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return src;
+}
+
+/* Makes every missing item of the lazy list at idx (with source src) into
+ * a new items table of the list's full length; then drops the source. */
+static void make_all(lua_State *L, int idx, struct list_source *src)
+{
+	int items;
+	lua_createtable(L, (int)src->count, 1);
+	items = lua_gettop(L);
+	if (lua_getiuservalue(L, idx, UV_ITEMS) == LUA_TTABLE) { /* the items made so far */
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, items);
+		}
+	}
+	lua_pop(L, 1);
+	src->fill(L, source_data(src), items, 1, src->count);
+	lua_setiuservalue(L, idx, UV_ITEMS);
+	src->made = src->count;
+	source_release(src);
+	lua_pushnil(L);
+	lua_setiuservalue(L, idx, UV_SOURCE);
+}
 
 static void check_list(lua_State *L, int idx)
 {
@@ -32,18 +109,51 @@ static void check_list(lua_State *L, int idx)
 	luaL_typeerror(L, idx, "list");
 }
 
-/* Pushes the items table of the list at idx. */
+/* Pushes the items table of the list at idx, every item made. */
 static void push_items(lua_State *L, int idx)
 {
+	struct list_source *src = get_source(L, idx);
+	if (src)
+		make_all(L, idx, src);
 	lua_getiuservalue(L, idx, UV_ITEMS);
 }
 
 static int l_list_len(lua_State *L)
 {
+	struct list_source *src;
 	check_list(L, 1);
+	if ((src = get_source(L, 1))) {
+		lua_pushinteger(L, src->count);
+		return 1;
+	}
 	push_items(L, 1);
 	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
 	return 1;
+}
+
+/* Pushes the items table of the lazy list at idx (source src) with item i
+ * made, if the list has one. */
+static void push_items_with(lua_State *L, int idx, struct list_source *src, lua_Integer i)
+{
+	int items;
+	if (lua_getiuservalue(L, idx, UV_ITEMS) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, idx, UV_ITEMS);
+	}
+	items = lua_gettop(L);
+	if (i < 1 || i > src->count || lua_rawgeti(L, items, i) != LUA_TNIL) {
+		lua_settop(L, items);
+		return;
+	}
+	lua_pop(L, 1);
+	src->fill(L, source_data(src), items, i, i);
+	if (++src->made == src->count) { /* every item exists: no more source */
+		source_release(src);
+		lua_pushnil(L);
+		lua_setiuservalue(L, idx, UV_SOURCE);
+	}
 }
 
 /* list[i] -> the i-th item (nil past the end); list.name -> a method. */
@@ -51,7 +161,15 @@ static int l_list_index(lua_State *L)
 {
 	check_list(L, 1);
 	if (lua_type(L, 2) == LUA_TNUMBER) {
-		push_items(L, 1);
+		struct list_source *src = get_source(L, 1);
+		lua_Integer i;
+		int exact;
+		if (src) {
+			i = lua_tointegerx(L, 2, &exact);
+			push_items_with(L, 1, src, exact ? i : 0);
+		} else {
+			push_items(L, 1);
+		}
 		lua_pushvalue(L, 2);
 		lua_rawget(L, -2);
 		return 1;
@@ -230,6 +348,38 @@ void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx)
 	lua_setiuservalue(L, -2, UV_PRESENTER);
 	push_meta(L, presenter_idx);
 	lua_setmetatable(L, -2);
+}
+
+void *meshlua_push_lazy_list(lua_State *L, lua_Integer count, size_t size, meshlua_list_fill fill,
+                             void (*release)(void *data), int presenter_idx)
+{
+	struct list_source *src;
+	presenter_idx = lua_absindex(L, presenter_idx);
+	lua_newuserdatauv(L, 0, UV_COUNT);
+	src = lua_newuserdatauv(L, SOURCE_HEADER + size, 0);
+	memset(src, 0, SOURCE_HEADER + size);
+	src->count = count;
+	src->fill = fill;
+	src->release = release;
+	src->released = 1; /* until the list is complete */
+	if (luaL_newmetatable(L, SOURCE_MARK)) {
+		lua_pushcfunction(L, l_source_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_setiuservalue(L, -2, UV_SOURCE);
+	lua_pushvalue(L, presenter_idx);
+	lua_setiuservalue(L, -2, UV_PRESENTER);
+	push_meta(L, presenter_idx);
+	lua_setmetatable(L, -2);
+	if (count == 0) { /* nothing to make: an empty items table */
+		lua_newtable(L);
+		lua_setiuservalue(L, -2, UV_ITEMS);
+		lua_pushnil(L);
+		lua_setiuservalue(L, -2, UV_SOURCE);
+	}
+	src->released = 0; /* nothing raises from here: the list owns the data */
+	return source_data(src);
 }
 
 /* meshlua.list(items [, presenter]) -> a list over the array part of items

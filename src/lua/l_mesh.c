@@ -156,17 +156,22 @@ enum { F_KIND, F_RESOURCE, F_PLURAL, F_NAMESPACE, F_NAME, F_ACTION, F_COUNT };
 static const char *const change_fields[F_COUNT] = {"kind",      "resource", "plural",
                                                    "namespace", "name",     "action"};
 
-/* Builds the list of the changes of the struct mesh_changes given as a
- * light userdata; returns it. Run protected by push_changes. */
-static int build_changes(lua_State *L)
+/* make_changes's arguments: the changes first..last (1-based) of c. */
+struct changes_range {
+	const struct mesh_changes *c;
+	lua_Integer first, last;
+};
+
+/* Sets the missing items first..last of the items table (argument 2) to
+ * tables {kind, resource, plural, namespace, name, action} from the struct
+ * changes_range given as a light userdata (argument 1). The strings items
+ * share are made once per call. Run protected by fill_changes. */
+static int make_changes(lua_State *L)
 {
-	const struct mesh_changes *c = lua_touserdata(L, 1);
+	const struct changes_range *r = lua_touserdata(L, 1);
 	const char *ns = NULL; /* the namespace in slot keys + F_COUNT (changes come grouped) */
-	int items, cache, keys;
-	meshlua_require(L, "meshlua.kube.printers");
-	lua_getfield(L, -1, "changes_presenter");
-	lua_createtable(L, (int)c->count, 0);
-	items = lua_gettop(L);
+	int items = 2, cache, keys;
+	lua_settop(L, 2);
 	lua_createtable(L, 3 * MESH_KIND_COUNT + 16, 0);
 	cache = lua_gettop(L);
 	/* The field names as Lua strings, pushed once (not looked up per field). */
@@ -174,9 +179,14 @@ static int build_changes(lua_State *L)
 		lua_pushstring(L, change_fields[f]);
 	keys = cache + 1;
 	lua_pushnil(L);
-	for (size_t i = 0; i < c->count; i++) {
-		const struct mesh_change *ch = &c->items[i];
+	for (lua_Integer i = r->first; i <= r->last; i++) {
+		const struct mesh_change *ch = &r->c->items[i - 1];
 		int k = (int)ch->kind;
+		if (lua_rawgeti(L, items, i) != LUA_TNIL) {
+			lua_pop(L, 1); /* made before: the list keeps its table */
+			continue;
+		}
+		lua_pop(L, 1);
 		if (lua_rawgeti(L, cache, 3 * k + 1) == LUA_TNIL) {
 			const struct mesh_kind_info *info = mesh_kind_info(ch->kind);
 			lua_pushstring(L, info->kind);
@@ -211,27 +221,62 @@ static int build_changes(lua_State *L)
 			}
 			lua_rawset(L, -3);
 		}
-		lua_rawseti(L, items, (lua_Integer)i + 1);
+		lua_rawseti(L, items, i);
 	}
-	meshlua_push_list(L, items, items - 1);
+	return 0;
+}
+
+/* The change list's meshlua_list_fill (data: its struct mesh_changes).
+ * The collector rests while many items are made: all of them stay alive in
+ * the list, so a cycle in the middle would walk them for nothing. */
+static void fill_changes(lua_State *L, void *data, int items, lua_Integer first, lua_Integer last)
+{
+	struct changes_range r = {data, first, last};
+	int stop = last > first && lua_gc(L, LUA_GCISRUNNING), rc;
+	lua_pushcfunction(L, make_changes);
+	lua_pushlightuserdata(L, &r);
+	lua_pushvalue(L, items);
+	if (stop)
+		lua_gc(L, LUA_GCSTOP);
+	rc = lua_pcall(L, 2, 0, 0);
+	if (stop)
+		lua_gc(L, LUA_GCRESTART);
+	if (rc != LUA_OK)
+		lua_error(L);
+}
+
+static void release_changes(void *data)
+{
+	mesh_changes_free(data);
+}
+
+/* Pushes the lazy list over the struct mesh_changes given as a light
+ * userdata, taking the changes over (the struct is left empty). Run
+ * protected by push_changes. */
+static int new_changes(lua_State *L)
+{
+	struct mesh_changes *c = lua_touserdata(L, 1), *owned;
+	meshlua_require(L, "meshlua.kube.printers");
+	lua_getfield(L, -1, "changes_presenter");
+	owned = meshlua_push_lazy_list(L, (lua_Integer)c->count, sizeof *c, fill_changes,
+	                               release_changes, -1);
+	*owned = *c;
+	c->count = 0;
+	c->items = NULL;
 	return 1;
 }
 
 /* Pushes a list of the changes (tables {kind, resource, plural, namespace,
- * name, action}) whose tostring prints them as kubectl does. Frees c, also
- * when a Lua error (out of memory) is raised. The strings every item shares
- * are made once (an apply may report 20,000), and the collector rests while
- * the items are made: all of them stay alive in the list, so a cycle in the
- * middle would walk them for nothing. */
+ * name, action}) whose tostring prints them as kubectl does. Takes c over
+ * (frees it also when a Lua error, out of memory, is raised). The items
+ * are made when first read (an apply may report 20,000 that nobody
+ * reads). */
 static void push_changes(lua_State *L, struct mesh_changes *c)
 {
-	int was_running = lua_gc(L, LUA_GCISRUNNING), rc;
-	lua_pushcfunction(L, build_changes);
+	int rc;
+	lua_pushcfunction(L, new_changes);
 	lua_pushlightuserdata(L, c);
-	lua_gc(L, LUA_GCSTOP);
 	rc = lua_pcall(L, 1, 1, 0);
-	if (was_running)
-		lua_gc(L, LUA_GCRESTART);
 	mesh_changes_free(c);
 	if (rc != LUA_OK)
 		lua_error(L);
