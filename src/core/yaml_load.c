@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -701,35 +702,55 @@ void yaml_stream_free(struct yaml_stream *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Reads straight into one buffer sized from fstat (a regular file's bytes
+ * are copied once, never regrown); grows it for what else comes (pipes,
+ * files that grow meanwhile). */
 int read_whole_file(const char *path, char **data, size_t *len, struct mesh_error *err)
 {
 	FILE *f = fopen(path, "rb");
-	struct strbuf sb = STRBUF_INIT;
-	char chunk[65536];
-	size_t n;
+	struct stat st;
+	size_t cap = 65536, n = 0, got;
+	char *buf;
 	if (!f) {
 		mesh_error_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (strbuf_append(&sb, chunk, n) != 0) {
-			fclose(f);
-			strbuf_free(&sb);
-			mesh_error_set(err, path, 0, 0, "out of memory reading the file");
-			return -1;
+	/* Room for the size, the NUL and one byte more: the read that meets
+	 * the end asks for it, so a file of the size it said never regrows. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX / 2)
+		cap = (size_t)st.st_size + 2;
+	buf = malloc(cap);
+	while (buf) {
+		if (cap - n < 2) {
+			char *grown = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+			if (!grown) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
 		}
+		if ((got = fread(buf + n, 1, cap - 1 - n, f)) == 0)
+			break;
+		n += got;
+	}
+	if (!buf) {
+		fclose(f);
+		mesh_error_set(err, path, 0, 0, "out of memory reading the file");
+		return -1;
 	}
 	if (ferror(f)) {
 		mesh_error_set(err, path, 0, 0, "read error: %s", strerror(errno));
 		fclose(f);
-		strbuf_free(&sb);
+		free(buf);
 		return -1;
 	}
 	fclose(f);
-	*data = strbuf_detach(&sb, len);
-	if (!*data) {
-		mesh_error_set(err, path, 0, 0, "out of memory reading the file");
-		return -1;
-	}
+	buf[n] = '\0';
+	*data = buf;
+	if (len)
+		*len = n;
 	return 0;
 }
