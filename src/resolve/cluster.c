@@ -505,8 +505,14 @@ int rs_cluster_compile(struct rs_build *b, const struct node *n, const char *nam
 	    cl->type != CT_ORIGINAL_DST && !cl->blackhole) {
 		cl->fast = 1;
 		cl->fast_n = (uint32_t)cl->prios[0].healthy;
-		for (size_t i = 0; i < cl->fast_n; i++)
-			cl->fast_eps[i] = cl->prios[0].healthy_eps[i];
+		for (size_t i = 0; i < cl->fast_n; i++) {
+			const struct rs_endpoint *ep = cl->prios[0].healthy_eps[i];
+			cl->fast_eps[i].address = ep->address;
+			cl->fast_eps[i].json = ep->json;
+			cl->fast_eps[i].port = ep->port;
+			cl->fast_eps[i].locality = ep->locality;
+			cl->fast_eps[i].index = ep->index;
+		}
 	}
 	if ((cl->lb == LB_RING_HASH || cl->lb == LB_MAGLEV) &&
 	    build_hash_tables(b, cl, maglev_size) < 0)

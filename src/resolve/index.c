@@ -499,8 +499,8 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 		return -1;
 	out->random_value = c.random_value;
 	c.full_path = req->path;
-	rs_hview_build(&c.h, req, req->authority, req->authority ? strlen(req->authority) : 0,
-	               req->path);
+	/* The header view is built by http_step for HTTP, below for TCP: only
+	 * the endpoint pick (ORIGINAL_DST) reads it, after those. */
 	if (req->route_config) {
 		static const struct rs_chain plain = {.index = -1};
 		struct rs_chain direct = plain;
@@ -537,6 +537,8 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 	                                : "unsupported",
 	        NULL, NULL, 0, NULL, 0);
 	if (ch->kind == CHAIN_TCP) {
+		rs_hview_build(&c.h, req, req->authority,
+		               req->authority ? strlen(req->authority) : 0, req->path);
 		tcp_step(&c, ch, out);
 	} else if (ch->kind == CHAIN_HCM) {
 		if (req->protocol == RESOLVE_PROTO_TLS && !ch->terminates_tls) {

@@ -165,17 +165,26 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 	if (cl->fast && !c->note && !c->replay) {
 		/* The same draws as the general path below, fewer cache lines. */
 		uint64_t r = rs_random(c->resolver);
-		const struct rs_endpoint *pick;
+		const struct rs_fast_ep *pick;
 		if (cl->lb == LB_RANDOM) {
-			pick = cl->fast_eps[r % cl->fast_n];
+			pick = &cl->fast_eps[r % cl->fast_n];
 		} else if (cl->lb == LB_LEAST_REQUEST) {
-			pick = cl->fast_eps[rs_random(c->resolver) % cl->fast_n];
+			pick = &cl->fast_eps[rs_random(c->resolver) % cl->fast_n];
 			for (uint32_t k = 1; k < cl->choice_count; k++)
 				rs_random(c->resolver);
 		} else {
-			pick = cl->fast_eps[c->resolver->rr[cl->index]++ % cl->fast_n];
+			pick = &cl->fast_eps[c->resolver->rr[cl->index]++ % cl->fast_n];
 		}
-		set_endpoint(out, pick, 0, 0);
+		out->endpoint_json = pick->json;
+		out->endpoint_address = pick->address;
+		out->endpoint_port = pick->port;
+		out->priority = 0;
+		out->locality_index = pick->locality;
+		out->endpoint_index = pick->index;
+		out->panic = 0;
+		out->outcome = RESOLVE_FORWARDED;
+		out->status = 0;
+		out->flags = "";
 		return;
 	}
 	if (cl->type == CT_ORIGINAL_DST) {

@@ -526,19 +526,25 @@ static size_t filter_sni(struct rs_ctx *c, const struct rs_listener *l, uint32_t
 	return k;
 }
 
+/* strcmp equality, without the call when the first bytes differ (the
+ * usual case: "raw_buffer" against "tls", "h2c" against "http/1.1"). */
+static int same(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static size_t filter_transport(struct rs_ctx *c, const struct rs_listener *l, uint32_t *cand,
                                size_t n, const char *transport)
 {
 	int exact = 0;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (l->chains[cand[i]].transport &&
-		    strcmp(l->chains[cand[i]].transport, transport) == 0)
+		if (l->chains[cand[i]].transport && same(l->chains[cand[i]].transport, transport))
 			exact = 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct rs_chain *ch = &l->chains[cand[i]];
-		int ok = exact ? ch->transport && strcmp(ch->transport, transport) == 0
-		               : ch->transport == NULL;
+		int ok =
+		    exact ? ch->transport && same(ch->transport, transport) : ch->transport == NULL;
 		if (ok)
 			cand[k++] = cand[i];
 		else
@@ -555,7 +561,7 @@ static size_t filter_transport(struct rs_ctx *c, const struct rs_listener *l, ui
 static int lists(const struct rs_chain *ch, const char *proto)
 {
 	for (size_t i = 0; i < ch->alpn_count; i++)
-		if (strcmp(ch->alpn[i], proto) == 0)
+		if (same(ch->alpn[i], proto))
 			return 1;
 	return 0;
 }

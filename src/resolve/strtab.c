@@ -151,7 +151,11 @@ void *rs_strtab_get_lower(const struct rs_strtab *t, const char *key, size_t len
 	if (!t->slots)
 		return NULL;
 	h = rs_hash_lower(key, len);
-	for (i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
+	i = (size_t)h & t->mask;
+	/* A third of the lookups probe the next slot too (half full, linear
+	 * probing): its cache line is asked for with the first. */
+	__builtin_prefetch(&t->slots[(i + 1) & t->mask]);
+	for (;; i = (i + 1) & t->mask) {
 		const struct rs_strtab_slot *s = &t->slots[i];
 		if (!s->key)
 			return NULL;
