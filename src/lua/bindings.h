@@ -27,17 +27,22 @@ int meshlua_l_bundled_modules(lua_State *L);
 void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx);
 
 /* Makes the items first to last of a lazy list into the table at index
- * items (absolute), each one that is not there yet, from data. */
-typedef void (*meshlua_list_fill)(lua_State *L, void *data, int items, lua_Integer first,
-                                  lua_Integer last);
+ * items, each one that is not there yet, from data; anchor is the index of
+ * the list's anchor value (nil when none). Indexes are absolute. */
+typedef void (*meshlua_list_fill)(lua_State *L, void *data, int items, int anchor,
+                                  lua_Integer first, lua_Integer last);
 
 /* Pushes a list of count items made on demand by fill (see l_list.c), with
- * the presenter table at presenter_idx. Returns size zeroed bytes (aligned
- * as malloc's) for fill's data: the caller fills them, the list owns them
- * and calls release(data) once every item is made or the list is
- * collected (release must accept the zeroed bytes). */
+ * the presenter table at presenter_idx. items_idx (0: none) is a table to
+ * start the items table from (fields such as opts are kept; it holds no
+ * items); anchor_idx (0: none) a value the list keeps alive for fill until
+ * every item is made. Returns size zeroed bytes (aligned as malloc's) for
+ * fill's data: the caller fills them, the list owns them and calls
+ * release(data) once every item is made or the list is collected (release
+ * must accept the zeroed bytes). */
 void *meshlua_push_lazy_list(lua_State *L, lua_Integer count, size_t size, meshlua_list_fill fill,
-                             void (*release)(void *data), int presenter_idx);
+                             void (*release)(void *data), int presenter_idx, int items_idx,
+                             int anchor_idx);
 
 /* meshlua.list(items [, presenter]) -> list. */
 int meshlua_l_list(lua_State *L);

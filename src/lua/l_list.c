@@ -72,6 +72,19 @@ static struct list_source *get_source(lua_State *L, int idx)
 	return src;
 }
 
+/* Calls the fill function of the lazy list at idx (source src) for the
+ * items first..last of the table at items, with its anchor pushed. */
+static void call_fill(lua_State *L, int idx, struct list_source *src, int items, lua_Integer first,
+                      lua_Integer last)
+{
+	int anchor;
+	lua_getiuservalue(L, idx, UV_SOURCE);
+	lua_getiuservalue(L, -1, 1);
+	anchor = lua_gettop(L);
+	src->fill(L, source_data(src), items, anchor, first, last);
+	lua_settop(L, anchor - 2);
+}
+
 /* Makes every missing item of the lazy list at idx (with source src) into
  * a new items table of the list's full length; then drops the source. */
 static void make_all(lua_State *L, int idx, struct list_source *src)
@@ -88,7 +101,7 @@ static void make_all(lua_State *L, int idx, struct list_source *src)
 		}
 	}
 	lua_pop(L, 1);
-	src->fill(L, source_data(src), items, 1, src->count);
+	call_fill(L, idx, src, items, 1, src->count);
 	lua_setiuservalue(L, idx, UV_ITEMS);
 	src->made = src->count;
 	source_release(src);
@@ -148,7 +161,7 @@ static void push_items_with(lua_State *L, int idx, struct list_source *src, lua_
 		return;
 	}
 	lua_pop(L, 1);
-	src->fill(L, source_data(src), items, i, i);
+	call_fill(L, idx, src, items, i, i);
 	if (++src->made == src->count) { /* every item exists: no more source */
 		source_release(src);
 		lua_pushnil(L);
@@ -351,12 +364,15 @@ void meshlua_push_list(lua_State *L, int items_idx, int presenter_idx)
 }
 
 void *meshlua_push_lazy_list(lua_State *L, lua_Integer count, size_t size, meshlua_list_fill fill,
-                             void (*release)(void *data), int presenter_idx)
+                             void (*release)(void *data), int presenter_idx, int items_idx,
+                             int anchor_idx)
 {
 	struct list_source *src;
 	presenter_idx = lua_absindex(L, presenter_idx);
+	items_idx = items_idx ? lua_absindex(L, items_idx) : 0;
+	anchor_idx = anchor_idx ? lua_absindex(L, anchor_idx) : 0;
 	lua_newuserdatauv(L, 0, UV_COUNT);
-	src = lua_newuserdatauv(L, SOURCE_HEADER + size, 0);
+	src = lua_newuserdatauv(L, SOURCE_HEADER + size, 1);
 	memset(src, 0, SOURCE_HEADER + size);
 	src->count = count;
 	src->fill = fill;
@@ -367,14 +383,23 @@ void *meshlua_push_lazy_list(lua_State *L, lua_Integer count, size_t size, meshl
 		lua_setfield(L, -2, "__gc");
 	}
 	lua_setmetatable(L, -2);
+	if (anchor_idx) {
+		lua_pushvalue(L, anchor_idx);
+		lua_setiuservalue(L, -2, 1);
+	}
 	lua_setiuservalue(L, -2, UV_SOURCE);
+	if (items_idx || count == 0) {
+		if (items_idx)
+			lua_pushvalue(L, items_idx);
+		else
+			lua_newtable(L);
+		lua_setiuservalue(L, -2, UV_ITEMS);
+	}
 	lua_pushvalue(L, presenter_idx);
 	lua_setiuservalue(L, -2, UV_PRESENTER);
 	push_meta(L, presenter_idx);
 	lua_setmetatable(L, -2);
-	if (count == 0) { /* nothing to make: an empty items table */
-		lua_newtable(L);
-		lua_setiuservalue(L, -2, UV_ITEMS);
+	if (count == 0) { /* nothing to make */
 		lua_pushnil(L);
 		lua_setiuservalue(L, -2, UV_SOURCE);
 	}

@@ -229,10 +229,12 @@ static int make_changes(lua_State *L)
 /* The change list's meshlua_list_fill (data: its struct mesh_changes).
  * The collector rests while many items are made: all of them stay alive in
  * the list, so a cycle in the middle would walk them for nothing. */
-static void fill_changes(lua_State *L, void *data, int items, lua_Integer first, lua_Integer last)
+static void fill_changes(lua_State *L, void *data, int items, int anchor, lua_Integer first,
+                         lua_Integer last)
 {
 	struct changes_range r = {data, first, last};
 	int stop = last > first && lua_gc(L, LUA_GCISRUNNING), rc;
+	(void)anchor;
 	lua_pushcfunction(L, make_changes);
 	lua_pushlightuserdata(L, &r);
 	lua_pushvalue(L, items);
@@ -259,7 +261,7 @@ static int new_changes(lua_State *L)
 	meshlua_require(L, "meshlua.kube.printers");
 	lua_getfield(L, -1, "changes_presenter");
 	owned = meshlua_push_lazy_list(L, (lua_Integer)c->count, sizeof *c, fill_changes,
-	                               release_changes, -1);
+	                               release_changes, -1, 0, 0);
 	*owned = *c;
 	c->count = 0;
 	c->items = NULL;

@@ -28,47 +28,105 @@ static int object_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-/* Pushes the array of matching objects (userdata), sorted. */
-static void push_objects(lua_State *L, int mesh_idx, const struct query *q)
+/* The objects a query found, sorted, each with a reference taken: a
+ * userdata ("meshlua.mesh_objects", user value: the mesh userdata) that
+ * the lazy list of push_list anchors, dropping the references when
+ * collected. */
+struct found {
+	size_t count;
+	struct mesh_object **items; /* malloc'd */
+};
+
+#define FOUND_MARK "meshlua.mesh_objects"
+
+static int l_found_gc(lua_State *L)
+{
+	struct found *f = lua_touserdata(L, 1);
+	for (size_t i = 0; i < f->count; i++)
+		mesh_object_unref(f->items[i]);
+	free(f->items);
+	f->items = NULL;
+	f->count = 0;
+	return 0;
+}
+
+/* Pushes the struct found of the objects matching q (see above). */
+static struct found *push_found(lua_State *L, int mesh_idx, const struct query *q)
 {
 	struct mesh *m = meshlua_check_mesh(L, mesh_idx);
 	struct mesh_selector sel;
 	struct mesh_iter it;
-	struct mesh_object *o, **found;
-	size_t n = 0, cap;
-	int items;
+	struct mesh_object *o;
+	struct found *f;
+	size_t cap;
+	mesh_idx = lua_absindex(L, mesh_idx);
+	mesh_iter_init(&it, m, q->kind, q->ns, NULL);
+	for (cap = 0; mesh_iter_next(&it);)
+		cap++;
+	f = lua_newuserdatauv(L, sizeof *f, 1);
+	f->count = 0;
+	f->items = NULL;
+	if (luaL_newmetatable(L, FOUND_MARK)) {
+		lua_pushcfunction(L, l_found_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, mesh_idx);
+	lua_setiuservalue(L, -2, 1);
 	if (q->selector) {
 		struct mesh_error err;
 		if (mesh_selector_parse(&sel, q->selector, &err) != 0) {
 			mesh_selector_free(&sel);
 			luaL_error(L, "error: %s", err.message);
-			return;
+			return NULL;
 		}
 	}
+	/* Nothing raises from here until the selector is freed. */
+	f->items = malloc((cap ? cap : 1) * sizeof *f->items);
 	mesh_iter_init(&it, m, q->kind, q->ns, NULL);
-	for (cap = 0; mesh_iter_next(&it);)
-		cap++;
-	found = lua_newuserdatauv(L, (cap ? cap : 1) * sizeof *found, 0);
-	mesh_iter_init(&it, m, q->kind, q->ns, NULL);
-	while ((o = mesh_iter_next(&it))) {
+	while (f->items && (o = mesh_iter_next(&it))) {
 		if (q->name && strcmp(o->name, q->name) != 0)
 			continue;
 		if (q->selector && !mesh_selector_matches(&sel, &o->labels))
 			continue;
 		if (q->endpoints && !mesh_service_has_endpoints(o))
 			continue; /* no Endpoints object to list */
-		found[n++] = o;
+		mesh_object_ref(o);
+		f->items[f->count++] = o;
 	}
 	if (q->selector)
 		mesh_selector_free(&sel);
-	qsort(found, n, sizeof *found, object_cmp);
-	lua_createtable(L, (int)n, 1);
-	items = lua_gettop(L);
-	for (size_t i = 0; i < n; i++) {
-		meshlua_push_mesh_object(L, found[i], mesh_idx);
-		lua_rawseti(L, items, (lua_Integer)i + 1);
+	if (!f->items)
+		luaL_error(L, "out of memory");
+	qsort(f->items, f->count, sizeof *f->items, object_cmp);
+	return f;
+}
+
+/* The lazy list's meshlua_list_fill for a query (data: the struct found,
+ * anchored). */
+static void fill_objects(lua_State *L, void *data, int items, int anchor, lua_Integer first,
+                         lua_Integer last)
+{
+	const struct found *f = *(struct found **)data;
+	int mesh;
+	lua_getiuservalue(L, anchor, 1);
+	mesh = lua_gettop(L);
+	for (lua_Integer i = first; i <= last; i++) {
+		if (lua_rawgeti(L, items, i) == LUA_TNIL) {
+			lua_pop(L, 1);
+			meshlua_push_mesh_object(L, f->items[i - 1], mesh);
+			lua_rawseti(L, items, i);
+		} else {
+			lua_pop(L, 1);
+		}
 	}
-	lua_remove(L, items - 1);
+	lua_pop(L, 1);
+}
+
+/* Nothing: the anchored struct found drops its references when collected. */
+static void release_objects(void *data)
+{
+	(void)data;
 }
 
 static const char *opt_str(lua_State *L, int t, const char *key)
@@ -123,10 +181,11 @@ static int wide_flag(lua_State *L, int opts_idx)
 static int push_list(lua_State *L, const struct query *q, int opts_idx, int by_name)
 {
 	const struct mesh_kind_info *k = mesh_kind_info(q->kind);
-	int items, popts;
-	push_objects(L, 1, q);
+	struct found *f = push_found(L, 1, q);
+	int found = lua_gettop(L), items, popts;
+	lua_createtable(L, 0, 1); /* the items table, made lazily, with opts */
 	items = lua_gettop(L);
-	if (by_name && lua_rawlen(L, items) == 0)
+	if (by_name && f->count == 0)
 		return luaL_error(L, "Error from server (NotFound): %s \"%s\" not found",
 		                  q->endpoints ? "endpoints" : k->plural_group, q->name);
 	lua_createtable(L, 0, 9);
@@ -175,7 +234,8 @@ static int push_list(lua_State *L, const struct query *q, int opts_idx, int by_n
 	lua_getfield(L, -1, "presenter");
 	lua_pushvalue(L, popts);
 	lua_call(L, 1, 1);
-	meshlua_push_list(L, items, -1);
+	*(struct found **)meshlua_push_lazy_list(L, (lua_Integer)f->count, sizeof f, fill_objects,
+	                                         release_objects, -1, items, found) = f;
 	return 1;
 }
 
