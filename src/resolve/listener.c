@@ -102,6 +102,22 @@ static int cidrs_compile(struct rs_build *b, const struct node *list, struct rs_
 	return 0;
 }
 
+/* The protocols the listener filters detect (rs_detected_transport,
+ * rs_detected_alpn), one copy each: a chain's filter_chain_match naming
+ * one points at it, so selection compares pointers before bytes. */
+static const char PROTO_RAW_BUFFER[] = "raw_buffer", PROTO_TLS[] = "tls",
+                  PROTO_HTTP11[] = "http/1.1", PROTO_H2C[] = "h2c";
+
+/* s, or the equal string of the detected protocols above. */
+static const char *known_protocol(const char *s)
+{
+	static const char *const known[] = {PROTO_RAW_BUFFER, PROTO_TLS, PROTO_HTTP11, PROTO_H2C};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(s, known[i]) == 0)
+			return known[i];
+	return s;
+}
+
 static int strings_compile(struct rs_build *b, const struct node *list, const char ***out,
                            size_t *count, int lower)
 {
@@ -285,6 +301,10 @@ static int chain_compile(struct rs_build *b, const struct node *n, const char *l
 	ch->transport = rs_text(m, "transport_protocol");
 	if (ch->transport && !*ch->transport)
 		ch->transport = NULL;
+	if (ch->transport)
+		ch->transport = known_protocol(ch->transport);
+	for (size_t i = 0; i < ch->alpn_count; i++)
+		ch->alpn[i] = known_protocol(ch->alpn[i]);
 	ch->source_type = !st || strcmp(st, "ANY") == 0            ? 0
 	                  : strcmp(st, "SAME_IP_OR_LOOPBACK") == 0 ? 1
 	                  : strcmp(st, "EXTERNAL") == 0            ? 2
@@ -526,11 +546,12 @@ static size_t filter_sni(struct rs_ctx *c, const struct rs_listener *l, uint32_t
 	return k;
 }
 
-/* strcmp equality, without the call when the first bytes differ (the
- * usual case: "raw_buffer" against "tls", "h2c" against "http/1.1"). */
+/* strcmp equality, without the call for the same pointer (a detected
+ * protocol, known_protocol) or when the first bytes differ ("raw_buffer"
+ * against "tls", "h2c" against "http/1.1"). */
 static int same(const char *a, const char *b)
 {
-	return a[0] == b[0] && strcmp(a, b) == 0;
+	return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
 }
 
 static size_t filter_transport(struct rs_ctx *c, const struct rs_listener *l, uint32_t *cand,
@@ -659,14 +680,14 @@ static size_t filter_source_port(struct rs_ctx *c, const struct rs_listener *l, 
 const char *rs_detected_transport(const struct rs_ctx *c, const struct rs_listener *l)
 {
 	if (c->req->protocol == RESOLVE_PROTO_TLS && l->tls_inspector)
-		return "tls";
-	return "raw_buffer";
+		return PROTO_TLS;
+	return PROTO_RAW_BUFFER;
 }
 
 size_t rs_detected_alpn(const struct rs_ctx *c, const struct rs_listener *l,
                         const char *const **out)
 {
-	static const char *const h1[] = {"http/1.1"}, *const h2[] = {"h2c"};
+	static const char *const h1[] = {PROTO_HTTP11}, *const h2[] = {PROTO_H2C};
 	switch (c->req->protocol) {
 	case RESOLVE_PROTO_HTTP:
 		*out = h1;

@@ -23,6 +23,8 @@ static int starts_with(const char *s, size_t len, const char *p, size_t plen, in
 {
 	if (plen > len)
 		return 0;
+	if (plen == 1 && !icase) /* "/", the usual prefix: no call */
+		return s[0] == p[0];
 	return icase ? rs_ieq(s, plen, p, plen) : memcmp(s, p, plen) == 0;
 }
 
