@@ -189,6 +189,11 @@ describe("the REPL with piped stdin", function()
     local r2 = process.meshlua({}, { stdin = lines("kubectl = function(s) print(#s, s) end",
       "kubectl   get  pods", "kubectl", "kubectlx = 1", "print(kubectlx)") })
     assert.are.equal("9\tget  pods\n0\t\n1\n", r2.stdout)
+    -- rebound to a value, the bare word is Lua again and prints it; with
+    -- words after it, the line says why it cannot run
+    local r3 = process.meshlua({}, { stdin = lines("kubectl = 3", "kubectl", "kubectl get pods") })
+    assert.are.equal("3\n", r3.stdout)
+    assert.truthy(r3.stderr:find("kubectl: not available (the global 'kubectl' is not a function)", 1, true))
   end)
 
   it("prints a failing kubectl or istioctl line as the tool does, goes on, and exits 1", function()

@@ -186,6 +186,10 @@ static int push_command_line(lua_State *L, const char *line)
 		if (continues_as_lua(rest))
 			return 0;
 		lua_getglobal(L, commands[i]);
+		if (!lua_isfunction(L, -1) && *rest == '\0') {
+			lua_pop(L, 1); /* the bare word of a rebound global is Lua: its value */
+			return 0;
+		}
 		if (!lua_isfunction(L, -1)) {
 			lua_pop(L, 1);
 			lua_pushfstring(L, "%s: not available (the global '%s' is not a function)",
