@@ -256,6 +256,139 @@ describe("clusters and endpoints", function()
     assert.is_true(seen["10.2.0.1:80"] > 680 and seen["10.2.0.1:80"] < 820, tostring(seen["10.2.0.1:80"]))
   end)
 
+  -- Locality weighted picks follow Envoy's locality scheduler
+  -- (upstream_impl.cc HostSetImpl::rebuildLocalityScheduler/chooseLocality,
+  -- edf_scheduler.h): earliest deadline first over the localities whose
+  -- effective weight, weight * min(1, OF/100 * healthy/hosts), is > 0. A
+  -- pick takes the earliest deadline (ties: the earliest inserted, so the
+  -- lower locality first at the start), moves the clock there and puts the
+  -- locality back at clock + 1/weight. From an empty schedule:
+  --   1:2   A@1 B@.5 -> B(t=.5, B@1), tie at 1: A (first inserted, A@2),
+  --         B(B@1.5), B(B@2), tie at 2: A ... => cycle B A B
+  --   3:1   A@1/3 B@1 -> A, A, tie at 1: B (inserted first), A, A, A,
+  --         tie at 2: B ... => cycle A A B A (A three times per B)
+  --   1:1   A@1 B@1 -> A, B, A, B ... => cycle A B
+  --   1:2:3 A@1 B@.5 C@1/3 -> C, B, C, tie at 1: A B C, then C B C A B C
+  --         => cycle C B C A B C
+  -- Newer Envoy builds the schedule with createWithPicks(seed): as if a
+  -- pseudo-random number of picks had already been made, so the walk
+  -- starts somewhere in the cycle. Here that number comes from the
+  -- resolver's seed, so the expectation is "the cycle, from some point",
+  -- checked pick by pick.
+  local function zone_cla(locs, policy)
+    local list = {}
+    for i, loc in ipairs(locs) do
+      local eps = {}
+      for k, health in ipairs(loc.hosts or { "HEALTHY" }) do
+        eps[k] = { ("10.%d.0.%d:80"):format(i, k), health }
+      end
+      list[i] = { weight = loc.weight, locality = { zone = string.char(96 + i) }, endpoints = eps }
+    end
+    local cla = D.cla("c", list)
+    cla.policy = policy
+    return cla
+  end
+
+  -- The zones ("A", "B", ...) of n successive picks on a fresh resolver.
+  local function zones(locs, n, seed, policy)
+    local proxy = proxy_for({ D.cluster("c", { common_lb_config = { locality_weighted_lb_config = {} } }) },
+      { zone_cla(locs, policy) })
+    proxy:resolver_reset(seed)
+    local out = {}
+    for i = 1, n do
+      local t = proxy:resolve("http://10.0.0.1/")
+      assert.are.equal("forwarded", t.outcome)
+      -- zone i's hosts are 10.i.0.k
+      out[i] = string.char(64 + tonumber(t.endpoint.address:match("^10%.(%d+)%.")))
+    end
+    return table.concat(out), proxy
+  end
+
+  -- The offset at which seq walks cycle (repeated), or nil.
+  local function cycle_offset(seq, cycle)
+    local long = cycle:rep(#seq // #cycle + 2)
+    for k = 1, #cycle do
+      if long:sub(k, k + #seq - 1) == seq then return k end
+    end
+  end
+
+  local function weights(list)
+    local locs = {}
+    for i, w in ipairs(list) do locs[i] = { weight = w } end
+    return locs
+  end
+
+  it("walks localities in Envoy's EDF order from a seeded start", function()
+    for _, case in ipairs({
+      { w = { 1, 2 }, cycle = "BAB" },
+      { w = { 3, 1 }, cycle = "AABA" },
+      { w = { 1, 1 }, cycle = "AB" },
+      { w = { 1, 2, 3 }, cycle = "CBCABC" },
+    }) do
+      local starts = {}
+      for seed = 1, 12 do
+        local seq = zones(weights(case.w), 30, seed)
+        local k = cycle_offset(seq, case.cycle)
+        assert.is_truthy(k, table.concat(case.w, ":") .. " seed " .. seed .. ": " .. seq)
+        starts[k] = true
+        -- the same seed walks the same way
+        assert.are.equal(seq, (zones(weights(case.w), 30, seed)))
+      end
+      -- createWithPicks: different seeds start at different points
+      local n = 0
+      for _ in pairs(starts) do n = n + 1 end
+      assert.is_true(n > 1, table.concat(case.w, ":"))
+    end
+  end)
+
+  it("keeps the locality schedule in the resolver until resolver_reset", function()
+    local seq, proxy = zones(weights({ 1, 2 }), 9, 5)
+    -- the next picks continue the walk; a reset with the seed restarts it
+    local more = {}
+    for i = 1, 3 do
+      more[i] = string.char(64 + tonumber(proxy:resolve("http://10.0.0.1/").endpoint.address:match("^10%.(%d+)%.")))
+    end
+    assert.is_truthy(cycle_offset(seq .. table.concat(more), "BAB"))
+    proxy:resolver_reset(5)
+    local again = {}
+    for i = 1, 9 do
+      again[i] = string.char(64 + tonumber(proxy:resolve("http://10.0.0.1/").endpoint.address:match("^10%.(%d+)%.")))
+    end
+    assert.are.equal(seq, table.concat(again))
+  end)
+
+  it("leaves a locality without a healthy host out of the schedule", function()
+    -- B (weight 5) has only an unhealthy host: effective weight 0, so the
+    -- schedule is A:C = 1:2 (cycle C A C); 2 healthy of 3 is no panic
+    for seed = 1, 6 do
+      local seq = zones({ { weight = 1 }, { weight = 5, hosts = { "UNHEALTHY" } }, { weight = 2 } }, 24, seed)
+      assert.is_nil(seq:find("B"), seq)
+      assert.is_truthy(cycle_offset(seq, "CAC"), seq)
+    end
+  end)
+
+  it("scales a partially healthy locality by the overprovisioning factor", function()
+    -- A: 2 healthy of 2, B: 1 healthy of 2, both weight 1.
+    local locs = { { weight = 1, hosts = { "HEALTHY", "HEALTHY" } },
+                   { weight = 1, hosts = { "HEALTHY", "UNHEALTHY" } } }
+    for seed = 1, 6 do
+      -- OF 100: B is 1 * min(1, 1.0 * 1/2) = 0.5, so A:B = 2:1; from
+      -- empty: A@1 B@2 -> A, tie at 2: B (inserted first), A, A, B ...
+      -- => cycle A B A
+      local seq = zones(locs, 24, seed, { overprovisioning_factor = 100 })
+      assert.is_truthy(cycle_offset(seq, "ABA"), seq)
+      -- OF 200: min(1, 2.0 * 1/2) = 1: the half healthy locality keeps
+      -- its full weight => cycle A B
+      seq = zones(locs, 24, seed, { overprovisioning_factor = 200 })
+      assert.is_truthy(cycle_offset(seq, "AB"), seq)
+      -- default OF 140: B is 0.7; over 170 picks the EDF gives A 100 and
+      -- B 70, each within one pick of its share
+      seq = zones(locs, 170, seed)
+      local _, b = seq:gsub("B", "")
+      assert.is_true(b >= 69 and b <= 71, tostring(b))
+    end
+  end)
+
   it("makes RANDOM and LEAST_REQUEST reproducible with a seed", function()
     for _, policy in ipairs({ "RANDOM", "LEAST_REQUEST" }) do
       local proxy = proxy_for({ D.cluster("c", { lb_policy = policy }) }, { three })

@@ -29,6 +29,7 @@ struct resolve_index {
 	size_t cluster_count;
 	struct rs_strtab cluster_by_name;
 	size_t max_chains;
+	size_t edf_count, edf_entries; /* locality schedulers a resolver keeps */
 };
 
 static void index_free(void *p)
@@ -83,6 +84,14 @@ static int build_clusters(struct rs_build *b, struct xds_snapshot *s, struct res
 			return -1;
 		rs_strtab_put(&idx->cluster_by_name, r->name, strlen(r->name), cl);
 		idx->cluster_count++;
+		/* Locality weighted: two schedulers per priority (healthy,
+		 * degraded) in every resolver, one entry per locality each. */
+		for (size_t p = 0; cl->locality_weighted && p < cl->prio_count; p++) {
+			cl->prios[p].edf = idx->edf_count;
+			cl->prios[p].edf_slot = idx->edf_entries;
+			idx->edf_count += 2;
+			idx->edf_entries += 2 * cl->prios[p].loc_count;
+		}
 	}
 	return 0;
 }
@@ -486,7 +495,8 @@ static int pipeline(struct resolver *r, struct xds_snapshot *s, const struct res
 	} else {
 		if (!(idx = resolve_index_get(s, err)))
 			return -1;
-		if (rs_resolver_prepare(r, idx, idx->cluster_count, idx->max_chains) < 0) {
+		if (rs_resolver_prepare(r, idx, idx->cluster_count, idx->max_chains, idx->edf_count,
+		                        idx->edf_entries) < 0) {
 			mesh_error_set(err, NULL, 0, 0, "out of memory");
 			return -1;
 		}

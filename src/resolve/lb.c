@@ -1,11 +1,24 @@
 /* Endpoint selection inside a cluster, as Envoy's load balancers do it:
  * the priority from hash % 100 + 1 against the cumulative healthy then
- * degraded loads, all hosts of a priority in panic, the locality by weight
- * times availability when locality weighted, then the policy: ROUND_ROBIN
- * (a position per cluster in the resolver), LEAST_REQUEST (power of
- * choice_count random picks; no request is ever active here), RANDOM,
- * RING_HASH (first ring entry at or after the hash, wrapping) and MAGLEV
- * (table[hash % size]). ORIGINAL_DST forwards to the requested address. */
+ * degraded loads, all hosts of a priority in panic, the locality from the
+ * priority's locality scheduler when locality weighted, then the policy:
+ * ROUND_ROBIN (a position per cluster in the resolver), LEAST_REQUEST
+ * (power of choice_count random picks; no request is ever active here),
+ * RANDOM, RING_HASH (first ring entry at or after the hash, wrapping) and
+ * MAGLEV (table[hash % size]). ORIGINAL_DST forwards to the requested
+ * address.
+ *
+ * Locality schedulers follow Envoy's HostSetImpl (upstream_impl.cc) and
+ * EdfScheduler (edf_scheduler.h): per priority one over the localities
+ * with healthy hosts and one over those with degraded hosts, each an
+ * earliest deadline first schedule by effective weight, kept in the
+ * resolver so that successive resolutions walk the localities in Envoy's
+ * order. The reference (envoy.md section 5) does not say which start the
+ * schedule takes; this follows the newest source, where the runtime guard
+ * edf_lb_locality_scheduler_init_fix is gone and every scheduler is built
+ * with createWithPicks from a random value: the schedule starts at a
+ * pseudo-random point of its cycle (here drawn from the resolver's seeded
+ * random source, so it is reproducible). */
 #include <stdio.h>
 #include <string.h>
 
@@ -71,35 +84,114 @@ static size_t locality_hosts(const struct rs_priority *p, size_t l, int degraded
 	return n;
 }
 
-/* A locality by effective weight (weight * min(1, OF/100 * available
- * share)), drawn with the resolver's random source. */
+/* Envoy's effective locality weight (HostSetImpl::effectiveLocalityWeight):
+ * weight * min(1, OF/100 * available/(hosts - excluded)) in doubles, 0 for
+ * a locality without a non-excluded host. */
+static double locality_weight(const struct rs_cluster *cl, const struct rs_locality *loc,
+                              int degraded)
+{
+	double ratio, avail;
+	if (!loc->eligible)
+		return 0.0;
+	ratio = 1.0 * (double)(degraded ? loc->degraded : loc->healthy) / (double)loc->eligible;
+	avail = ((double)cl->overprovisioning / 100.0) * ratio;
+	return (double)loc->weight * (avail < 1.0 ? avail : 1.0);
+}
+
+/* EdfScheduler::pickAndAdd: the entry with the earliest deadline, ties to
+ * the earliest inserted; the clock moves to its deadline and it goes back
+ * in at now + 1/weight. -1 when the scheduler is empty. */
+static int edf_pick(struct rs_edf *s, struct rs_edf_entry *e, size_t n)
+{
+	int best = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].weight <= 0)
+			continue;
+		if (best < 0 || e[i].deadline < e[best].deadline ||
+		    (e[i].deadline == e[best].deadline && e[i].order < e[best].order))
+			best = (int)i;
+	}
+	if (best < 0)
+		return -1;
+	s->now = e[best].deadline;
+	e[best].deadline = s->now + 1.0 / e[best].weight;
+	e[best].order = s->order++;
+	return best;
+}
+
+/* EdfScheduler::createWithPicks: the scheduler as if `picks` picks had
+ * been made from the localities of p with a positive effective weight, in
+ * locality order. Each weight gets 1e-13 added for the emulation (as
+ * Envoy does, so that weights that are multiples of each other land where
+ * sequential picks would): entry i is taken floor(P * w_i / W) times (one
+ * less when the floating point product overshoots), its deadline is
+ * (taken + 1) / w_i, the clock is the latest taken / w_i, and the few
+ * picks left over are made one by one with the plain weights. */
+static void edf_build(const struct rs_cluster *cl, const struct rs_priority *p, int degraded,
+                      struct rs_edf *s, struct rs_edf_entry *e, uint32_t picks)
+{
+	double sum = 0, max_time = 0;
+	uint32_t done = 0;
+	uint64_t n = 0;
+	memset(s, 0, sizeof *s);
+	for (size_t l = 0; l < p->loc_count; l++) {
+		e[l].weight = locality_weight(cl, &p->locs[l], degraded);
+		if (e[l].weight > 0)
+			sum += e[l].weight + 1e-13;
+	}
+	s->state = 2;
+	if (sum <= 0)
+		return;
+	s->state = 1;
+	picks %= 429496729u;
+	for (size_t l = 0; l < p->loc_count; l++) {
+		double w = e[l].weight + 1e-13;
+		uint32_t taken;
+		if (e[l].weight <= 0)
+			continue;
+		taken = (uint32_t)(w * (double)picks / sum);
+		if (taken > 0 && (double)taken / w >= (double)picks / sum)
+			taken--;
+		if ((double)taken / w > max_time)
+			max_time = (double)taken / w;
+		e[l].deadline = (double)(taken + 1) / w;
+		e[l].order = n++;
+		done += taken;
+	}
+	s->now = max_time;
+	s->order = n;
+	while (done < picks && edf_pick(s, e, p->loc_count) >= 0)
+		done++;
+}
+
+/* HostSetImpl::chooseHealthyLocality / chooseDegradedLocality: the next
+ * locality of p's scheduler in the resolver, or -1 when p has none (no
+ * healthy, resp. degraded, host, or no locality with a positive effective
+ * weight). Envoy rebuilds both schedulers of a priority on every host
+ * update, seeded with one random value drawn by the cluster; here both
+ * are built when p first needs one after the resolver is reset or moves to
+ * a new snapshot, with one value from the resolver's random source. */
 static int choose_locality(struct rs_ctx *c, const struct rs_cluster *cl,
                            const struct rs_priority *p, int degraded)
 {
-	double total = 0, x;
-	for (size_t l = 0; l < p->loc_count; l++) {
-		const struct rs_locality *loc = &p->locs[l];
-		double avail = loc->eligible ? (double)(degraded ? loc->degraded : loc->healthy) /
-		                                   (double)loc->eligible
-		                             : 0;
-		double eff = avail * cl->overprovisioning / 100.0;
-		total += loc->weight * (eff > 1 ? 1 : eff);
+	struct resolver *r = c->resolver;
+	struct rs_edf *s = &r->edf[p->edf + (degraded ? 1 : 0)];
+	struct rs_edf_entry *e = &r->edf_e[p->edf_slot + (degraded ? p->loc_count : 0)];
+	if (!s->state) {
+		/* The low 32 bits: createWithPicks takes a uint32_t. */
+		uint32_t picks = (uint32_t)rs_random(r);
+		edf_build(cl, p, 0, &r->edf[p->edf], &r->edf_e[p->edf_slot], picks);
+		edf_build(cl, p, 1, &r->edf[p->edf + 1], &r->edf_e[p->edf_slot + p->loc_count],
+		          picks);
+		/* No scheduler for a host type the priority does not have. */
+		if (!p->healthy)
+			r->edf[p->edf].state = 2;
+		if (!p->degraded)
+			r->edf[p->edf + 1].state = 2;
 	}
-	if (total <= 0)
+	if (s->state != 1)
 		return -1;
-	x = (double)(rs_random(c->resolver) >> 11) * 0x1.0p-53 * total;
-	for (size_t l = 0; l < p->loc_count; l++) {
-		const struct rs_locality *loc = &p->locs[l];
-		double avail = loc->eligible ? (double)(degraded ? loc->degraded : loc->healthy) /
-		                                   (double)loc->eligible
-		                             : 0;
-		double eff = avail * cl->overprovisioning / 100.0,
-		       w = loc->weight * (eff > 1 ? 1 : eff);
-		if (x < w)
-			return (int)l;
-		x -= w;
-	}
-	return (int)p->loc_count - 1;
+	return edf_pick(s, e, p->loc_count);
 }
 
 static const struct rs_endpoint *ring_pick(const struct rs_priority *p, uint64_t h)

@@ -643,6 +643,11 @@ struct rs_priority {
 	size_t ring_size;
 	const struct rs_endpoint **maglev; /* MAGLEV */
 	uint64_t maglev_size;
+	/* Locality weighted clusters: where this priority's two locality
+	 * schedulers live in the resolver (healthy: edf, degraded: edf + 1)
+	 * and their entries (healthy: edf_slot, degraded: edf_slot +
+	 * loc_count). Set by the index (rs_index_edf_slots). */
+	size_t edf, edf_slot;
 };
 
 enum rs_cluster_type {
@@ -718,6 +723,22 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 
 /* ---- the resolver ---- */
 
+/* One locality scheduler (lb.c): Envoy's EdfScheduler over the localities
+ * of a priority with a positive effective weight. state: 0 not built yet,
+ * 1 built, 2 built empty (no locality has an effective weight). */
+struct rs_edf {
+	double now;
+	uint64_t order; /* the next insertion's tie breaker */
+	int state;
+};
+
+/* A locality in its scheduler; weight 0: not in it. */
+struct rs_edf_entry {
+	double deadline;
+	double weight;
+	uint64_t order;
+};
+
 struct resolver {
 	uint64_t seed;
 	uint64_t rng; /* xorshift state */
@@ -730,13 +751,20 @@ struct resolver {
 	size_t rr_count;
 	uint32_t *cand; /* filter chain candidates */
 	size_t cand_cap;
+	struct rs_edf *edf; /* locality schedulers per cluster, priority, healthy/degraded */
+	size_t edf_count;
+	struct rs_edf_entry *edf_e; /* their entries */
+	size_t edf_e_count;
 	char path_buf[2048]; /* the normalized path */
 };
 
 uint64_t rs_random(struct resolver *r);
-/* Makes room for n round-robin positions and chain candidates of index
- * owner; resets positions when owner changed. Returns 0 or -1 (memory). */
-int rs_resolver_prepare(struct resolver *r, const void *owner, size_t clusters, size_t chains);
+/* Makes room for the round-robin positions of clusters clusters, chains
+ * chain candidates, and edf locality schedulers with edf_entries entries
+ * of index owner; resets positions and schedulers when owner changed.
+ * Returns 0 or -1 (memory). */
+int rs_resolver_prepare(struct resolver *r, const void *owner, size_t clusters, size_t chains,
+                        size_t edf, size_t edf_entries);
 
 /* Case-insensitive equality of two byte ranges. */
 int rs_ieq(const char *a, size_t alen, const char *b, size_t blen);

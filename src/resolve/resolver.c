@@ -1,5 +1,6 @@
 /* Resolvers: the per-proxy state resolution needs besides the immutable
- * snapshot index (round-robin positions, a seedable random source, PCRE2
+ * snapshot index (round-robin positions, locality schedulers, a seedable
+ * random source, PCRE2
  * match data and a buffer for joined header values), made once so that
  * resolving allocates nothing. */
 #include <stdlib.h>
@@ -33,6 +34,8 @@ void resolver_free(struct resolver *r)
 	free(r->scratch.buf);
 	free(r->rr);
 	free(r->cand);
+	free(r->edf);
+	free(r->edf_e);
 	free(r);
 }
 
@@ -46,6 +49,8 @@ void resolver_reset(struct resolver *r, uint64_t seed)
 	r->rng = (seed ^ (seed >> 31)) | 1;
 	if (r->rr && r->rr_count)
 		memset(r->rr, 0, r->rr_count * sizeof *r->rr);
+	if (r->edf && r->edf_count)
+		memset(r->edf, 0, r->edf_count * sizeof *r->edf); /* rebuilt on next use */
 }
 
 uint64_t rs_random(struct resolver *r)
@@ -59,15 +64,31 @@ uint64_t rs_random(struct resolver *r)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-int rs_resolver_prepare(struct resolver *r, const void *owner, size_t clusters, size_t chains)
+int rs_resolver_prepare(struct resolver *r, const void *owner, size_t clusters, size_t chains,
+                        size_t edf, size_t edf_entries)
 {
-	if (owner != r->lb_owner || clusters > r->rr_count) {
+	if (owner != r->lb_owner || clusters > r->rr_count || edf > r->edf_count ||
+	    edf_entries > r->edf_e_count) {
+		/* A new index: positions and schedulers start over (the
+		 * schedulers are rebuilt from its localities on first use). */
 		uint64_t *rr = calloc(clusters ? clusters : 1, sizeof *rr);
-		if (!rr)
+		struct rs_edf *e = calloc(edf ? edf : 1, sizeof *e);
+		struct rs_edf_entry *ee = calloc(edf_entries ? edf_entries : 1, sizeof *ee);
+		if (!rr || !e || !ee) {
+			free(rr);
+			free(e);
+			free(ee);
 			return -1;
+		}
 		free(r->rr);
+		free(r->edf);
+		free(r->edf_e);
 		r->rr = rr;
 		r->rr_count = clusters;
+		r->edf = e;
+		r->edf_count = edf;
+		r->edf_e = ee;
+		r->edf_e_count = edf_entries;
 		r->lb_owner = owner;
 	}
 	if (chains > r->cand_cap) {
