@@ -389,6 +389,62 @@ describe("clusters and endpoints", function()
     end
   end)
 
+  it("says in the trace which locality the scheduler chose and by what weight", function()
+    -- us-east1/a: weight 1, both hosts healthy -> 1; b/rack1: weight 3,
+    -- 1 healthy of 2 -> 3 * min(1, 1.4 * 1/2) = 2.1 (default OF 140);
+    -- the schedule's total is 3.1
+    local proxy = proxy_for({ D.cluster("c", { common_lb_config = { locality_weighted_lb_config = {} } }) },
+      { D.cla("c", {
+        { weight = 1, locality = { region = "us-east1", zone = "a" }, endpoints = { "10.1.0.1:80", "10.1.0.2:80" } },
+        { weight = 3, locality = { zone = "b", sub_zone = "rack1" },
+          endpoints = { "10.2.0.1:80", { "10.2.0.2:80", "UNHEALTHY" } } } }) })
+    local expect = {
+      ["1"] = { name = "us-east1/a", index = 1, weight = "1", locality = { region = "us-east1", zone = "a" } },
+      ["2"] = { name = "b/rack1", index = 2, weight = "2.1", locality = { zone = "b", sub_zone = "rack1" } },
+    }
+    local seen = {}
+    for _ = 1, 4 do
+      local t = proxy:resolve("http://10.0.0.1/")
+      local e = expect[t.endpoint.address:match("^10%.(%d+)%.")]
+      seen[e.name] = true
+      assert.are.same(e.locality, t.endpoint.locality)
+      local notes = {}
+      for _, n in ipairs(t:notes()) do
+        if n.step == "endpoint" and n.why == "locality_weighted" then notes[#notes + 1] = n end
+      end
+      assert.are.equal(1, #notes)
+      local n = notes[1]
+      assert.are.same({ "info", e.name, e.index, "healthy", e.weight, "3.1" },
+        { n.verdict, n.candidate, n.index, n.field, n.expected, n.actual })
+      local line = ("locality %s by weight (effective weight %s of 3.1, Envoy's EDF schedule)"):format(e.name, e.weight)
+      local step = t.steps[#t.steps]
+      assert.are.equal("endpoint", step.step)
+      assert.are.equal(line, step.info[1].text)
+      assert.is_truthy(tostring(t):find("\n%s+" .. line:gsub("%p", "%%%0") .. "\n"), tostring(t))
+      -- the endpoint note itself keeps its wording
+      assert.are.equal("picked by ROUND_ROBIN", step.chosen.text)
+    end
+    -- the schedule gives b/rack1 2.1 of 3.1: both show up in four picks
+    assert.is_true(seen["us-east1/a"] and seen["b/rack1"])
+    -- a locality without region, zone or sub_zone
+    local bare = proxy_for({ D.cluster("c", { common_lb_config = { locality_weighted_lb_config = {} } }) },
+      { D.cla("c", { { weight = 1, endpoints = { "10.1.0.1:80" } },
+                     { weight = 1, locality = { zone = "z" }, endpoints = { "10.2.0.1:80" } } }) })
+    local names = {}
+    for _ = 1, 2 do
+      local t = bare:resolve("http://10.0.0.1/")
+      names[t.steps[#t.steps].info[1].candidate] = t.endpoint.locality
+    end
+    assert.are.same({ ["(no locality)"] = {}, z = { zone = "z" } }, names)
+    -- not locality weighted: no locality note, no endpoint.locality
+    local plain = proxy_for({ D.cluster("c") },
+      { D.cla("c", { { weight = 1, locality = { zone = "a" }, endpoints = { "10.1.0.1:80" } },
+                     { weight = 3, locality = { zone = "b" }, endpoints = { "10.2.0.1:80" } } }) })
+    local t = plain:resolve("http://10.0.0.1/")
+    assert.is_nil(t.endpoint.locality)
+    for _, n in ipairs(t:notes()) do assert.are_not.equal("locality_weighted", n.why) end
+  end)
+
   it("makes RANDOM and LEAST_REQUEST reproducible with a seed", function()
     for _, policy in ipairs({ "RANDOM", "LEAST_REQUEST" }) do
       local proxy = proxy_for({ D.cluster("c", { lb_policy = policy }) }, { three })

@@ -144,6 +144,9 @@ struct resolve_result {
 	uint32_t priority;     /* of the chosen endpoint */
 	int locality_index;    /* within the priority's localities, -1 when none */
 	int endpoint_index;    /* within the locality's lb_endpoints, -1 when none */
+	/* the LocalityLbEndpoints the locality scheduler chose (a locality
+	 * weighted cluster), NULL when no scheduler chose the locality */
+	const struct node *locality_json;
 	int panic;             /* the chosen priority was in panic mode */
 	uint64_t random_value; /* the stream's random value this resolution used */
 	/* private to the engine */

@@ -172,6 +172,12 @@ SAY.endpoint = {
   endpoints_unknown = function() return "the snapshot has no endpoint data for this cluster" end,
   no_endpoints = function() return "the cluster has no endpoints" end,
   no_healthy = function() return "no healthy endpoint" end,
+  -- expected: the locality's effective weight, actual: the schedule's
+  -- total; field: the host type the schedule is over
+  locality_weighted = function(n)
+    return ("locality %s by weight (effective weight %s of %s%s, Envoy's EDF schedule)"):format(n.candidate,
+      n.expected, n.actual, n.field == "degraded" and " over degraded hosts" or "")
+  end,
 }
 
 --- describe(note) -> the sentence for one note of trace:notes().

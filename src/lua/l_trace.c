@@ -335,6 +335,23 @@ static void push_distribution(lua_State *L, const struct resolve_result *r)
 	}
 }
 
+/* Sets field "locality" of the table on top to { region =, zone =,
+ * sub_zone = } of the Locality where (the parts it has), for an endpoint
+ * whose locality the locality scheduler chose. */
+static void push_locality(lua_State *L, const struct node *where)
+{
+	static const char *const parts[] = {"region", "zone", "sub_zone"};
+	lua_createtable(L, 0, 3);
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		const char *v = node_text(node_field(where, parts[i]));
+		if (v && *v) {
+			lua_pushstring(L, v);
+			lua_setfield(L, -2, parts[i]);
+		}
+	}
+	lua_setfield(L, -2, "locality");
+}
+
 /* Builds the value of key; returns 0 when key is not a field. */
 static int build_field(lua_State *L, struct l_trace *t, const char *key)
 {
@@ -449,7 +466,7 @@ static int build_field(lua_State *L, struct l_trace *t, const char *key)
 		if (!r->endpoint_address) {
 			lua_pushnil(L);
 		} else {
-			lua_createtable(L, 0, 5);
+			lua_createtable(L, 0, 6);
 			lua_pushstring(L, r->endpoint_address);
 			lua_setfield(L, -2, "address");
 			lua_pushinteger(L, r->endpoint_port);
@@ -464,6 +481,8 @@ static int build_field(lua_State *L, struct l_trace *t, const char *key)
 				lua_pushstring(L, h ? h : "HEALTHY");
 				lua_setfield(L, -2, "health");
 			}
+			if (r->locality_json)
+				push_locality(L, node_field(r->locality_json, "locality"));
 		}
 	} else if (strcmp(key, "timeout") == 0) {
 		/* The route's timeout; Envoy's default is 15s (0s disables it). */

@@ -98,6 +98,38 @@ static double locality_weight(const struct rs_cluster *cl, const struct rs_local
 	return (double)loc->weight * (avail < 1.0 ? avail : 1.0);
 }
 
+/* The info note of a locality the scheduler of p (degraded or healthy
+ * hosts) chose: candidate "region/zone/sub_zone" without the empty parts
+ * ("(no locality)" when all are empty), index the locality, field the
+ * host type, expected its effective weight and actual the total of the
+ * schedule's effective weights. */
+static void locality_note(struct rs_ctx *c, const struct rs_cluster *cl,
+                          const struct rs_priority *p, size_t l, int degraded)
+{
+	static const char *const parts[] = {"region", "zone", "sub_zone"};
+	const struct node *where = node_field(p->locs[l].json, "locality");
+	char name[320], weight[32], total[32];
+	size_t len = 0;
+	double sum = 0;
+	if (!c->note)
+		return;
+	name[0] = '\0';
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		const char *v = node_text(node_field(where, parts[i]));
+		if (v && *v && len < sizeof name) {
+			int k = snprintf(name + len, sizeof name - len, "%s%s", len ? "/" : "", v);
+			len = k < 0 ? len : len + (size_t)k;
+		}
+	}
+	for (size_t i = 0; i < p->loc_count; i++)
+		sum += locality_weight(cl, &p->locs[i], degraded);
+	snprintf(weight, sizeof weight, "%g", locality_weight(cl, &p->locs[l], degraded));
+	snprintf(total, sizeof total, "%g", sum);
+	rs_note(c, RESOLVE_STEP_ENDPOINT, RESOLVE_INFO, len ? name : "(no locality)", (int)l,
+	        "locality_weighted", degraded ? "degraded" : "healthy", weight, strlen(weight),
+	        total, strlen(total));
+}
+
 /* EdfScheduler::pickAndAdd: the entry with the earliest deadline, ties to
  * the earliest inserted; the clock moves to its deadline and it goes back
  * in at now + 1/weight. -1 when the scheduler is empty. */
@@ -241,6 +273,14 @@ static void replay(struct rs_ctx *c, const struct rs_cluster *cl, struct resolve
 	p = &cl->prios[prev->priority];
 	set_endpoint(out, &p->locs[prev->locality_index].eps[prev->endpoint_index], prev->priority,
 	             prev->panic);
+	if (prev->locality_json) {
+		/* a scheduler pick: of the degraded hosts' schedule when the host
+		 * is degraded (no panic, so hosts of one type were eligible) */
+		out->locality_json = prev->locality_json;
+		locality_note(c, cl, p, (size_t)prev->locality_index,
+		              p->locs[prev->locality_index].eps[prev->endpoint_index].health ==
+		                  EP_DEGRADED);
+	}
 	ep_note(c, RESOLVE_CHOSEN, cl->lb_name,
 	        &p->locs[prev->locality_index].eps[prev->endpoint_index], NULL);
 }
@@ -385,5 +425,9 @@ void rs_endpoint_pick(struct rs_ctx *c, const struct rs_cluster *cl, int has_has
 		return;
 	}
 	set_endpoint(out, ep, prio, p->panic);
+	if (loc >= 0) {
+		out->locality_json = p->locs[loc].json;
+		locality_note(c, cl, p, (size_t)loc, degraded);
+	}
 	ep_note(c, RESOLVE_CHOSEN, cl->lb_name, ep, NULL);
 }
