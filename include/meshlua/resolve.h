@@ -141,9 +141,9 @@ struct resolve_result {
 	const struct node *endpoint_json; /* the LbEndpoint, NULL when none */
 	const char *endpoint_address;     /* "10.42.1.28", or the original destination */
 	uint32_t endpoint_port;
-	uint32_t priority;     /* of the chosen endpoint */
-	int locality_index;    /* within the priority's localities, -1 when none */
-	int endpoint_index;    /* within the locality's lb_endpoints, -1 when none */
+	uint32_t priority;  /* of the chosen endpoint */
+	int locality_index; /* within the priority's localities, -1 when none */
+	int endpoint_index; /* within the locality's lb_endpoints, -1 when none */
 	/* the LocalityLbEndpoints the locality scheduler chose (a locality
 	 * weighted cluster), NULL when no scheduler chose the locality */
 	const struct node *locality_json;
