@@ -52,6 +52,12 @@ const struct node_pair *node_get_pair(const struct node *map, const char *key);
  * snake is the proto field name. NULL when msg is not a map or lacks it. */
 const struct node *node_field(const struct node *msg, const char *snake);
 
+/* As node_field, through a wrapper message: producers write a
+ * google.protobuf.UInt32Value/BoolValue/DoubleValue field either as the
+ * bare value or as {"value": x}; this returns x either way (NULL when the
+ * field or the wrapper's value is absent). */
+const struct node *node_field_value(const struct node *msg, const char *snake);
+
 /* 1 when key names the proto field snake in either form (see node_field). */
 int node_field_name_is(const char *key, const char *snake);
 

@@ -60,6 +60,12 @@ const struct node *node_field(const struct node *msg, const char *snake)
 	return NULL;
 }
 
+const struct node *node_field_value(const struct node *msg, const char *snake)
+{
+	const struct node *v = node_field(msg, snake);
+	return v && v->type == NODE_MAP ? node_get(v, "value") : v;
+}
+
 const struct node *node_path(const struct node *n, const char *const *keys)
 {
 	for (; n && *keys; keys++)

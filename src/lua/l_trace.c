@@ -317,10 +317,8 @@ static void push_distribution(lua_State *L, const struct resolve_result *r)
 	}
 	list = node_field(wc, "clusters");
 	for (size_t i = 0; list && list->type == NODE_SEQ && i < list->len; i++) {
-		const struct node *w = node_field(list->items[i], "weight");
+		const struct node *w = node_field_value(list->items[i], "weight");
 		long long weight = 0;
-		if (w && w->type == NODE_MAP)
-			w = node_get(w, "value");
 		if (!w || node_int(w, &weight) < 0)
 			weight = 0;
 		lua_createtable(L, 0, 3);

@@ -62,11 +62,8 @@ static void circuit_breakers(const struct node *cb, long long out[2][4])
 		const char *prio = node_text(node_field(t, "priority"));
 		int p = prio && strcmp(prio, "HIGH") == 0 ? 1 : 0;
 		for (int k = 0; k < 4; k++) {
-			const struct node *v = node_field(t, cb_names[k]);
+			const struct node *v = node_field_value(t, cb_names[k]);
 			long long n;
-			/* UInt32Value: a number, or {"value": n} in some producers */
-			if (v && v->type == NODE_MAP)
-				v = node_get(v, "value");
 			if (node_int(v, &n) == 0)
 				out[p][k] = n;
 		}
@@ -135,14 +132,12 @@ static int hosts_from_assignment(struct arena *ar, struct admin_stats *st, struc
 			const struct node *lb = lbs->items[j];
 			const struct node *ep = node_field(lb, "endpoint");
 			struct host_row *h = &row->hosts[k];
-			const struct node *w = node_field(lb, "load_balancing_weight");
+			const struct node *w = node_field_value(lb, "load_balancing_weight");
 			if (host_address(node_field(ep, "address"), h) != 0)
 				continue;
 			h->hostname = node_text(node_field(ep, "hostname"));
 			h->eds_health = eds_health(node_text(node_field(lb, "health_status")));
 			h->weight = 1;
-			if (w && w->type == NODE_MAP)
-				w = node_get(w, "value");
 			node_int(w, &h->weight);
 			h->priority = prio;
 			h->region = node_text(node_field(loc, "region"));

@@ -63,11 +63,9 @@ int rs_bool(const struct node *msg, const char *field, int dflt)
 int rs_uint(struct rs_build *b, const struct node *msg, const char *field, uint64_t dflt,
             uint64_t max, uint64_t *out)
 {
-	const struct node *n = node_field(msg, field);
+	const struct node *n = node_field_value(msg, field); /* bare or {"value": n} */
 	char *end;
 	unsigned long long v;
-	if (n && n->type == NODE_MAP) /* a wrapper: {"value": n} */
-		n = node_get(n, "value");
 	if (!n || (n->type == NODE_SCALAR && n->tag == NODE_TAG_NULL)) {
 		*out = dflt;
 		return 0;

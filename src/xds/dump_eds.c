@@ -43,10 +43,8 @@ static struct node *int_node(struct arena *ar, long long v)
 /* An integer field (or a wrapper's value), else dflt. */
 static long long int_field(const struct node *msg, const char *name, long long dflt)
 {
-	const struct node *v = node_field(msg, name);
+	const struct node *v = node_field_value(msg, name);
 	long long out = dflt;
-	if (v && v->type == NODE_MAP)
-		v = node_field(v, "value");
 	if (v)
 		node_int(v, &out);
 	return out;
