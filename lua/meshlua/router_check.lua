@@ -20,13 +20,7 @@ local proto_text = require("meshlua.proto_text")
 local M = {}
 
 -- A field of a proto JSON message in either name form.
-local function field(t, snake)
-  if type(t) ~= "table" then return nil end
-  local v = t[snake]
-  if v ~= nil then return v end
-  local camel = snake:gsub("_(%l)", function(c) return c:upper() end)
-  return t[camel]
-end
+local field = require("meshlua.proxyconfig").field
 
 -- C++ ostream's default formatting of a double (6 significant digits).
 local function num(x)
